@@ -1,0 +1,168 @@
+using System.Runtime.InteropServices;
+using Cria.Generation;
+using Cria.Tensors;
+
+namespace Cria.Model;
+
+/// <summary>
+/// The LLaMA decoder forward pass: embedding → N × (RMSNorm, GQA attention with RoPE, residual,
+/// RMSNorm, SwiGLU MLP, residual) → RMSNorm → logits. A batch of tokens is processed as matrix-matrix
+/// work (prompt prefill); one token as matrix-vector work (decoding).
+/// </summary>
+public sealed unsafe class LlamaModel : IDisposable
+{
+    private readonly LlamaWeights _w;
+    private readonly Rope _rope;
+    private ForwardBuffers? _buffers;
+
+    [ThreadStatic] private static float* _scores;
+    [ThreadStatic] private static int _scoresLength;
+
+    public LlamaConfig Config { get; }
+    public WorkerPool Pool { get; set; } = WorkerPool.Shared;
+
+    /// <summary>Largest number of tokens run through the layers at once; longer prompts go in chunks.</summary>
+    public int MaxBatch { get; init; } = 256;
+
+    public LlamaModel(LlamaConfig config, LlamaWeights weights)
+    {
+        Config = config;
+        _w = weights;
+        _rope = new Rope(config, weights.RopeFreqFactors);
+    }
+
+    public LlamaModel(LoadedModel model) : this(model.Config, model.Weights) { }
+
+    public KvCache CreateCache(int? contextLength = null)
+    {
+        int ctx = Math.Min(contextLength ?? Config.MaxSeqLen, Config.MaxSeqLen);
+        return new KvCache(Config.Layers, Math.Max(1, ctx), Config.KvDim);
+    }
+
+    /// <summary>
+    /// Feeds <paramref name="tokens"/> at the positions following those already in <paramref name="cache"/>.
+    /// Writes the logits of the last token to <paramref name="logits"/> (length vocab), or with
+    /// <paramref name="allLogits"/> the logits of every token ([tokens.Length][vocab]).
+    /// </summary>
+    public void Forward(ReadOnlySpan<int> tokens, KvCache cache, Span<float> logits, bool allLogits = false)
+    {
+        int vocab = Config.VocabSize;
+        if (tokens.Length == 0) throw new ArgumentException("no tokens to feed", nameof(tokens));
+        if (logits.Length < (allLogits ? (long)tokens.Length * vocab : vocab)) throw new ArgumentException("logits buffer is too small", nameof(logits));
+        if (cache.Length + tokens.Length > cache.Capacity)
+            throw new InvalidOperationException($"context is full: {cache.Length} + {tokens.Length} tokens exceed the context of {cache.Capacity}");
+        foreach (int t in tokens)
+            if ((uint)t >= (uint)vocab) throw new ArgumentOutOfRangeException(nameof(tokens), $"token id {t} is outside the vocabulary (0..{vocab - 1})");
+
+        for (int start = 0; start < tokens.Length; start += MaxBatch)
+        {
+            int n = Math.Min(MaxBatch, tokens.Length - start);
+            bool last = start + n == tokens.Length;
+            Span<float> chunkLogits = allLogits ? logits.Slice(start * vocab, n * vocab) : (last ? logits[..vocab] : default);
+            ForwardChunk(tokens.Slice(start, n), cache, chunkLogits, allLogits);
+        }
+    }
+
+    private void ForwardChunk(ReadOnlySpan<int> tokens, KvCache cache, Span<float> logits, bool allLogits)
+    {
+        LlamaConfig c = Config;
+        int T = tokens.Length, dim = c.Dim, startPos = cache.Length;
+        if (_buffers == null || _buffers.Capacity < T)
+        {
+            _buffers?.Dispose();
+            _buffers = new ForwardBuffers(c, Math.Max(T, Math.Min(MaxBatch, 16)));
+        }
+        ForwardBuffers b = _buffers;
+
+        for (int t = 0; t < T; t++) _w.TokenEmbedding.ReadRow(tokens[t], new Span<float>(b.X + (long)t * dim, dim));
+        int pairs = _rope.Pairs;
+        for (int t = 0; t < T; t++) _rope.Angles(startPos + t, b.Cos + t * pairs, b.Sin + t * pairs);
+
+        for (int l = 0; l < c.Layers; l++)
+        {
+            LayerWeights lw = _w.Layers[l];
+            for (int t = 0; t < T; t++) Kernels.RmsNorm(b.Xb + (long)t * dim, b.X + (long)t * dim, lw.AttnNorm, dim, c.NormEps);
+            MatMul.Forward(lw.Wq, b.Xb, T, b.Q, Pool);
+            MatMul.Forward(lw.Wk, b.Xb, T, b.K, Pool);
+            MatMul.Forward(lw.Wv, b.Xb, T, b.V, Pool);
+            if (lw.Bq != null) AddBias(b.Q, lw.Bq, T);
+            if (lw.Bk != null) AddBias(b.K, lw.Bk, T);
+            if (lw.Bv != null) AddBias(b.V, lw.Bv, T);
+
+            for (int t = 0; t < T; t++)
+            {
+                float* cos = b.Cos + t * pairs, sin = b.Sin + t * pairs;
+                for (int h = 0; h < c.Heads; h++) _rope.Rotate(b.Q + (long)t * c.QDim + h * c.HeadDim, cos, sin);
+                for (int h = 0; h < c.KvHeads; h++) _rope.Rotate(b.K + (long)t * c.KvDim + h * c.HeadDim, cos, sin);
+                long rowBytes = (long)c.KvDim * sizeof(float);
+                Buffer.MemoryCopy(b.K + (long)t * c.KvDim, cache.Keys(l, startPos + t), rowBytes, rowBytes);
+                Buffer.MemoryCopy(b.V + (long)t * c.KvDim, cache.Values(l, startPos + t), rowBytes, rowBytes);
+            }
+
+            Attention(cache, l, startPos, T, b);
+            MatMul.Forward(lw.Wo, b.Att, T, b.Proj, Pool);
+            Kernels.Add(b.X, b.Proj, T * dim);
+
+            for (int t = 0; t < T; t++) Kernels.RmsNorm(b.Xb + (long)t * dim, b.X + (long)t * dim, lw.FfnNorm, dim, c.NormEps);
+            MatMul.Forward(lw.WGate, b.Xb, T, b.Gate, Pool);
+            MatMul.Forward(lw.WUp, b.Xb, T, b.Up, Pool);
+            Kernels.SwiGlu(b.Gate, b.Up, T * c.HiddenDim);
+            MatMul.Forward(lw.WDown, b.Gate, T, b.Proj, Pool);
+            Kernels.Add(b.X, b.Proj, T * dim);
+        }
+        cache.Advance(T);
+
+        if (logits.IsEmpty) return;
+        int first = allLogits ? 0 : T - 1;
+        int count = T - first;
+        for (int t = first; t < T; t++) Kernels.RmsNorm(b.Xb + (long)(t - first) * dim, b.X + (long)t * dim, _w.FinalNorm, dim, c.NormEps);
+        fixed (float* pl = logits) MatMul.Forward(_w.Output, b.Xb, count, pl, Pool);
+    }
+
+    private void AddBias(float* y, float[] bias, int tokens)
+    {
+        fixed (float* pb = bias)
+            for (int t = 0; t < tokens; t++) Kernels.Add(y + (long)t * bias.Length, pb, bias.Length);
+    }
+
+    /// <summary>Causal grouped-query attention for each (token, head), parallel over both.</summary>
+    private void Attention(KvCache cache, int layer, int startPos, int T, ForwardBuffers b)
+    {
+        LlamaConfig c = Config;
+        int heads = c.Heads, hd = c.HeadDim, group = c.Heads / c.KvHeads;
+        float scale = 1f / MathF.Sqrt(hd);
+        nint q = (nint)b.Q, att = (nint)b.Att;
+        Pool.For(T * heads, item =>
+        {
+            int t = item / heads, h = item % heads;
+            int pos = startPos + t;
+            int len = pos + 1;
+            float* scores = Scores(len);
+            float* qh = (float*)q + (long)t * c.QDim + h * hd;
+            int kvOffset = h / group * hd;
+            for (int p = 0; p < len; p++) scores[p] = Kernels.Dot(qh, cache.Keys(layer, p) + kvOffset, hd) * scale;
+            Kernels.Softmax(scores, len);
+            float* o = (float*)att + (long)t * c.QDim + h * hd;
+            new Span<float>(o, hd).Clear();
+            for (int p = 0; p < len; p++) Kernels.Axpy(scores[p], cache.Values(layer, p) + kvOffset, o, hd);
+        });
+    }
+
+    private static float* Scores(int length)
+    {
+        if (_scoresLength < length)
+        {
+            if (_scores != null) NativeMemory.AlignedFree(_scores);
+            int size = Math.Max(length, 1024);
+            _scores = (float*)NativeMemory.AlignedAlloc((nuint)(size * sizeof(float)), 64);
+            _scoresLength = size;
+        }
+        return _scores;
+    }
+
+    public void Dispose()
+    {
+        _buffers?.Dispose();
+        _buffers = null;
+    }
+}
