@@ -1,1 +1,3 @@
-return 0;
+using Cria.Cli;
+
+return CriaApp.Run(args);

@@ -43,7 +43,7 @@ internal sealed unsafe class BoundedReader
     public long Count(ulong raw, long minBytesEach, string field)
     {
         if (raw > (ulong)long.MaxValue || (long)raw > Remaining / Math.Max(1, minBytesEach))
-            throw new CriaFormatException(_file.Path, field, $"count {raw} cannot fit in the {Remaining} bytes left in the file");
+            throw new CriaFormatException(_file.Path, field, $"count {raw} cannot fit in the {Remaining} bytes left in the file (truncated or corrupt)");
         return (long)raw;
     }
 

@@ -1,0 +1,32 @@
+namespace Cria.Cli;
+
+/// <summary>Writes a file through a temporary sibling and a rename, so a crash never leaves half a file behind.</summary>
+public static class AtomicFile
+{
+    public static void WriteAllText(string path, string content) => Write(path, s =>
+    {
+        using StreamWriter w = new(s, new System.Text.UTF8Encoding(false));
+        w.Write(content);
+    });
+
+    public static void Write(string path, Action<Stream> write)
+    {
+        string full = Path.GetFullPath(path);
+        string dir = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"{path}: folder {dir} does not exist");
+        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
+        try
+        {
+            using (FileStream s = new(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                write(s);
+                s.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+}

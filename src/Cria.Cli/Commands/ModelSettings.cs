@@ -1,0 +1,46 @@
+using System.ComponentModel;
+using Cria.Formats;
+using Cria.Model;
+using Cria.Tensors;
+using Spectre.Console.Cli;
+
+namespace Cria.Cli.Commands;
+
+/// <summary>Options shared by every command that opens a model.</summary>
+public class ModelSettings : CommandSettings
+{
+    [CommandArgument(0, "<model>")]
+    [Description("A .gguf or llama2.c .bin file, or a Hugging Face folder (config.json + *.safetensors).")]
+    public string Model { get; set; } = "";
+
+    [CommandOption("--tokenizer <PATH>")]
+    [Description("Tokenizer file or folder, when it is not beside the model.")]
+    public string? Tokenizer { get; set; }
+
+    [CommandOption("-t|--threads <N>")]
+    [Description("Worker threads (default: all cores).")]
+    public int? Threads { get; set; }
+
+    [CommandOption("--ctx <N>")]
+    [Description("Context length to allocate (default: the model's, at most 4096).")]
+    public int? Context { get; set; }
+
+    public LoadedModel Open(bool requireTokenizer = true, bool loadTokenizer = true)
+    {
+        if (Threads is int t)
+        {
+            if (t < 1 || t > 1024) throw new ArgumentException($"--threads must be between 1 and 1024, got {t}");
+            WorkerPool.ConfigureShared(t);
+        }
+        if (Context is < 1) throw new ArgumentException($"--ctx must be positive, got {Context}");
+        LoadedModel m = ModelLoader.Load(Model, Tokenizer, loadTokenizer || requireTokenizer);
+        if (requireTokenizer && m.Tokenizer is null)
+        {
+            m.Dispose();
+            throw new ArgumentException($"{Model}: no tokenizer found beside the model; give one with --tokenizer");
+        }
+        return m;
+    }
+
+    public int ContextFor(LoadedModel m) => Math.Min(Context ?? Math.Min(m.Config.MaxSeqLen, 4096), m.Config.MaxSeqLen);
+}

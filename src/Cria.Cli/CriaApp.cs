@@ -1,0 +1,59 @@
+using System.Text;
+using Cria.Cli.Commands;
+using Cria.Formats;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Cria.Cli;
+
+/// <summary>The `cria` command line: one Spectre.Console.Cli command per verb, and one-line errors with exit code 1.</summary>
+public static class CriaApp
+{
+    public static int Run(string[] args)
+    {
+        Console.OutputEncoding = new UTF8Encoding(false);
+        CommandApp app = new();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("cria");
+            config.SetApplicationVersion(typeof(CriaApp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+            config.PropagateExceptions();
+            config.AddCommand<InfoCommand>("info").WithDescription("Show a model's architecture, size, types, vocabulary and memory needs.");
+            config.AddCommand<GenerateCommand>("generate").WithDescription("Generate text from a prompt (streamed to stdout).");
+            config.AddCommand<ChatCommand>("chat").WithDescription("Chat with a model interactively.");
+            config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Print the token ids of a text.");
+            config.AddCommand<LogitsCommand>("logits").WithDescription("Write raw float32 logits for a sequence of token ids.");
+        });
+        try
+        {
+            return app.Run(args);
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine("error: " + Describe(e));
+            if (Environment.GetEnvironmentVariable("CRIA_DEBUG") == "1") Console.Error.WriteLine(e);
+            return 1;
+        }
+    }
+
+    private static string Describe(Exception e) => e switch
+    {
+        CriaFormatException f => f.Message,
+        FileNotFoundException f => f.Message,
+        DirectoryNotFoundException d => d.Message,
+        UnauthorizedAccessException u => u.Message,
+        IOException io => io.Message,
+        CommandAppException c => c.Message,
+        ArgumentException a => a.Message,
+        InvalidOperationException i => i.Message,
+        NotSupportedException n => n.Message,
+        AggregateException { InnerExceptions.Count: 1 } agg => Describe(agg.InnerExceptions[0]),
+        _ => $"{e.GetType().Name}: {e.Message}",
+    };
+
+    /// <summary>Writes status lines to stderr so stdout carries only the requested output.</summary>
+    public static IAnsiConsole Status { get; } = AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Out = new AnsiConsoleOutput(Console.Error),
+    });
+}
