@@ -19,6 +19,14 @@ public sealed partial class ChatTemplate
     /// <summary>Whether the rendered text starts with the BOS token, as Llama-2's and Llama-3's templates do.</summary>
     public bool RendersBos => _format is Format.Llama2 or Format.Llama3;
 
+    /// <summary>The text that closes an assistant turn; generation in a chat stops there.</summary>
+    public string EndOfTurn => _format switch
+    {
+        Format.Llama3 => "<|eot_id|>",
+        Format.ChatML => "<|im_end|>",
+        _ => "</s>",
+    };
+
     /// <summary>The system prompt the model's template inserts when the conversation has none (Qwen's ChatML), or null.</summary>
     public string? DefaultSystemPrompt { get; }
 
