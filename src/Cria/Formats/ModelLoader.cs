@@ -22,7 +22,8 @@ public static class ModelLoader
 
         try
         {
-            if (tokenizerPath != null) {
+            if (tokenizerPath != null)
+            {
                 LoadedTokenizer lt = TokenizerLoader.Load(tokenizerPath, model.Config.VocabSize);
                 model.Tokenizer = lt;
                 model.ChatTemplate ??= lt.ChatTemplateSource;
