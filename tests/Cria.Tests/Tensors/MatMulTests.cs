@@ -10,7 +10,7 @@ public class MatMulTests
     {
         TheoryData<SimdLevel, DType> d = new();
         foreach (SimdLevel l in Enum.GetValues<SimdLevel>())
-            foreach (DType t in new[] { DType.F32, DType.F16, DType.BF16, DType.Q8_0 })
+            foreach (DType t in new[] { DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0, DType.Q4_K, DType.Q6_K })
                 d.Add(l, t);
         return d;
     }
@@ -45,7 +45,7 @@ public class MatMulTests
         SimdLevel previous = Simd.Override(level);
         try
         {
-            foreach ((int rows, int cols, int tokens) in new[] { (1, 32, 1), (7, 96, 3), (21, 160, 9), (37, 64, 70) })
+            foreach ((int rows, int cols, int tokens) in new[] { (1, 32, 1), (7, 96, 3), (21, 160, 9), (37, 64, 70), (5, 512, 4) })
             {
                 if (type.IsQuantized() && cols % type.BlockSize() != 0) continue;
                 Random rng = new(rows * 1000 + cols + tokens);
