@@ -42,6 +42,8 @@ internal sealed class CriaSubject : ISpeedSubject
         return Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
+    public float[] LastLogits() => (float[])_logits.Clone();
+
     public void Dispose()
     {
         _cache.Dispose();

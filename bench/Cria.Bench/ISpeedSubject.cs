@@ -10,4 +10,7 @@ internal interface ISpeedSubject : IDisposable
 
     /// <summary>Feeds <paramref name="tokens"/> one at a time after the prompt; returns the seconds it took.</summary>
     double Generate(int[] tokens, int firstPosition);
+
+    /// <summary>The logits of the last token fed.</summary>
+    float[] LastLogits();
 }

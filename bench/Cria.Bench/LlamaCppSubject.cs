@@ -65,6 +65,8 @@ internal sealed class LlamaCppSubject : ISpeedSubject
         return Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
+    public float[] LastLogits() => _context.NativeHandle.GetLogitsIth(_batch.TokenCount - 1).ToArray();
+
     private void Decode()
     {
         DecodeResult r = _context.NativeHandle.Decode(_batch);

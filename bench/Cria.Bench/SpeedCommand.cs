@@ -40,6 +40,7 @@ internal static class SpeedCommand
             if (peer) peerNote = AddPeer(subjects, path, loaded.Format, p + n, p, threads);
 
             foreach (ISpeedSubject s in subjects) WarmUp(s, prompt, gen);
+            string? agreement = subjects.Count == 2 ? Agreement(subjects[0], subjects[1], prompt) : null;
             var pp = subjects.ToDictionary(s => s, _ => new List<double>());
             var tg = subjects.ToDictionary(s => s, _ => new List<double>());
             for (int r = 0; r < reps; r++)
@@ -53,7 +54,7 @@ internal static class SpeedCommand
             }
 
             double bandwidth = MemoryBandwidth.Measure(WorkerPool.Shared);
-            Report(path, loaded, bytesPerToken, bandwidth, p, n, reps, threads, load, subjects, pp, tg, peerNote);
+            Report(path, loaded, bytesPerToken, bandwidth, p, n, reps, threads, load, subjects, pp, tg, peerNote ?? agreement);
             if (breakdown) MatMulShare.Report(cria, loaded.Weights, p, reps, Summary.Of(pp[cria]).Mean, Summary.Of(tg[cria]).Mean);
         }
         finally
@@ -96,6 +97,17 @@ internal static class SpeedCommand
         Thread.Sleep(SettleMilliseconds);
         double tg = s.Generate(gen, prompt.Length);
         return (pp, tg);
+    }
+
+    /// <summary>Both engines must compute the same function for the speeds to be comparable.</summary>
+    private static string Agreement(ISpeedSubject a, ISpeedSubject b, int[] prompt)
+    {
+        a.Prefill(prompt);
+        b.Prefill(prompt);
+        float[] x = a.LastLogits(), y = b.LastLogits();
+        double diff = x.Zip(y, (u, v) => Math.Abs((double)u - v)).Max();
+        double scale = y.Max(v => Math.Abs((double)v));
+        return $"logits after the prompt: max |{a.Name} - {b.Name}| = {diff:E2} (max |logit| {scale:F3})";
     }
 
     /// <summary>BOS, then fixed pseudo-random ids: both engines see exactly the same sequence.</summary>
