@@ -5,7 +5,7 @@ public static class AtomicFile
 {
     public static void WriteAllText(string path, string content) => Write(path, s =>
     {
-        using StreamWriter w = new(s, new System.Text.UTF8Encoding(false));
+        using StreamWriter w = new(s, new System.Text.UTF8Encoding(false), leaveOpen: true);
         w.Write(content);
     });
 

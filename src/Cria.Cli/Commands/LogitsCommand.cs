@@ -25,7 +25,8 @@ public sealed class LogitsCommand : Command<LogitsSettings>
         if (string.IsNullOrEmpty(settings.Out)) throw new ArgumentException("--out FILE is required");
         int[] ids = ParseIds(settings.Ids);
         using LoadedModel m = settings.Open(requireTokenizer: false, loadTokenizer: false);
-        if (ids.Length > m.Config.MaxSeqLen) throw new ArgumentException($"--ids has {ids.Length} tokens but the model's context is {m.Config.MaxSeqLen}");
+        if (ids.Length > m.Config.MaxSeqLen)
+            Console.Error.WriteLine($"warning: {ids.Length} positions exceed the {m.Config.MaxSeqLen} the model was trained with");
         using LlamaModel model = new(m);
         using KvCache cache = model.CreateCache(ids.Length);
         float[] logits = new float[(long)ids.Length * m.Config.VocabSize];

@@ -42,5 +42,18 @@ public class ModelSettings : CommandSettings
         return m;
     }
 
-    public int ContextFor(LoadedModel m) => Math.Min(Context ?? Math.Min(m.Config.MaxSeqLen, 4096), m.Config.MaxSeqLen);
+    /// <summary>
+    /// The context to allocate: --ctx if given (beyond the trained length only with a warning, as llama.cpp
+    /// allows), else the model's trained context capped at 4096.
+    /// </summary>
+    public int ContextFor(LoadedModel m)
+    {
+        if (Context is int ctx)
+        {
+            if (ctx > m.Config.MaxSeqLen)
+                Console.Error.WriteLine($"warning: --ctx {ctx} exceeds the {m.Config.MaxSeqLen} positions the model was trained with");
+            return ctx;
+        }
+        return Math.Min(m.Config.MaxSeqLen, 4096);
+    }
 }

@@ -22,7 +22,12 @@ public static class ModelLoader
 
         try
         {
-            if (tokenizerPath != null) model.Tokenizer = TokenizerLoader.Load(tokenizerPath, model.Config.VocabSize).Tokenizer;
+            if (tokenizerPath != null)
+            {
+                LoadedTokenizer lt = TokenizerLoader.Load(tokenizerPath, model.Config.VocabSize);
+                model.Tokenizer = lt;
+                model.ChatTemplate ??= lt.ChatTemplateSource;
+            }
             else if (loadTokenizer && model.Tokenizer is null) model.Tokenizer = FindTokenizer(path, model);
             if (model.Tokenizer != null && model.Tokenizer.VocabSize > model.Config.VocabSize)
                 throw new CriaFormatException(tokenizerPath ?? path, "vocab_size", $"the tokenizer has {model.Tokenizer.VocabSize} tokens but the model only {model.Config.VocabSize}");
@@ -68,9 +73,9 @@ public static class ModelLoader
             LoadedModel model = new() { Path = path, Format = "gguf", Config = config, Weights = weights };
             if (loadTokenizer && g.GetStringArray("tokenizer.ggml.tokens") != null)
             {
-                TokenizerBundle tb = TokenizerLoader.FromGguf(g);
-                model.Tokenizer = tb.Tokenizer;
-                model.ChatTemplate = tb.ChatTemplate;
+                LoadedTokenizer lt = TokenizerLoader.FromGguf(g);
+                model.Tokenizer = lt;
+                model.ChatTemplate = lt.ChatTemplateSource;
             }
             return model;
         }
@@ -157,9 +162,9 @@ public static class ModelLoader
     {
         if (model.Format == "hf")
         {
-            TokenizerBundle tb = TokenizerLoader.FromHfFolder(modelPath);
-            model.ChatTemplate ??= tb.ChatTemplate;
-            return tb.Tokenizer;
+            LoadedTokenizer lt = TokenizerLoader.FromHfFolder(modelPath);
+            model.ChatTemplate ??= lt.ChatTemplateSource;
+            return lt;
         }
         if (model.Format == "llama2c")
         {
@@ -168,7 +173,7 @@ public static class ModelLoader
             foreach (string name in new[] { "tokenizer.bin", $"tok{model.Config.VocabSize}.bin" })
             {
                 string candidate = System.IO.Path.Combine(dir, name);
-                if (File.Exists(candidate)) return TokenizerLoader.FromLlama2cBin(candidate, model.Config.VocabSize).Tokenizer;
+                if (File.Exists(candidate)) return TokenizerLoader.FromLlama2cBin(candidate, model.Config.VocabSize);
             }
         }
         return null;

@@ -9,6 +9,9 @@ public sealed record GenerationRequest
 
     /// <summary>Stop at the tokenizer's end-of-sequence ids (on by default).</summary>
     public bool StopAtEos { get; init; } = true;
+
+    /// <summary>More token ids that end generation (a chat template's end-of-turn token).</summary>
+    public IReadOnlyList<int> StopIds { get; init; } = [];
 }
 
 public enum FinishReason

@@ -58,7 +58,7 @@ public sealed class Generator
                 break;
             }
             int next = sampler.Sample(_logits, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(History));
-            if (request.StopAtEos && _tokenizer.EosIds.Contains(next))
+            if ((request.StopAtEos && _tokenizer.EosIds.Contains(next)) || request.StopIds.Contains(next))
             {
                 stats.FinishReason = FinishReason.EndOfSequence;
                 break;

@@ -33,10 +33,12 @@ public sealed unsafe class LlamaModel : IDisposable
 
     public LlamaModel(LoadedModel model) : this(model.Config, model.Weights) { }
 
+    /// <summary>A cache for <paramref name="contextLength"/> positions (default: the trained context).</summary>
     public KvCache CreateCache(int? contextLength = null)
     {
-        int ctx = Math.Min(contextLength ?? Config.MaxSeqLen, Config.MaxSeqLen);
-        return new KvCache(Config.Layers, Math.Max(1, ctx), Config.KvDim);
+        int ctx = contextLength ?? Config.MaxSeqLen;
+        if (ctx < 1 || ctx > 1 << 24) throw new ArgumentOutOfRangeException(nameof(contextLength), $"context length {ctx} is out of range");
+        return new KvCache(Config.Layers, ctx, Config.KvDim);
     }
 
     /// <summary>

@@ -46,11 +46,9 @@ public static unsafe class MatMul
 
     private static void ComputeBlock(float* wf, int rows, int k, float* x, int tokens, float* y, int n, int r0)
     {
-        for (int t = 0; t < tokens; t++)
-        {
-            float* xt = x + (long)t * k;
-            float* yt = y + (long)t * n + r0;
-            for (int r = 0; r < rows; r++) yt[r] = Kernels.Dot(wf + (long)r * k, xt, k);
-        }
+        // Tokens in tiles so a tile of activations stays in cache while the block of rows is reused.
+        const int TokenTile = 64;
+        for (int t0 = 0; t0 < tokens; t0 += TokenTile)
+            DotKernels.Block(wf, rows, x + (long)t0 * k, Math.Min(TokenTile, tokens - t0), k, y + (long)t0 * n + r0, n);
     }
 }

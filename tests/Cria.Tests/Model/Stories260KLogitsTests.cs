@@ -6,6 +6,7 @@ using Cria.Tensors;
 namespace Cria.Tests.Model;
 
 /// <summary>Logits of stories260K in every format against run.c's dump (must-show 3 of the engine issue).</summary>
+[Collection("simd")]
 public class Stories260KLogitsTests
 {
     public static TheoryData<string> Formats => new()

@@ -1,0 +1,100 @@
+using Cria.Model;
+using Cria.Tensors;
+
+namespace Cria.Tests.Tensors;
+
+[Collection("simd")]
+public class MatMulTests
+{
+    public static TheoryData<SimdLevel, DType> Levels()
+    {
+        TheoryData<SimdLevel, DType> d = new();
+        foreach (SimdLevel l in Enum.GetValues<SimdLevel>())
+            foreach (DType t in new[] { DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0, DType.Q4_K, DType.Q6_K })
+                d.Add(l, t);
+        return d;
+    }
+
+    private static unsafe WeightTensor Weights(DType type, int rows, int cols, Random rng)
+    {
+        float[] src = new float[rows * cols];
+        for (int i = 0; i < src.Length; i++) src[i] = (float)(rng.NextDouble() * 2 - 1);
+        WeightTensor f32 = WeightTensor.AllocateF32("w", rows, cols);
+        if (type == DType.F32)
+        {
+            src.CopyTo(f32.AsF32Span());
+            return f32;
+        }
+        // Store quantized bytes in the F32 tensor's native buffer (it is larger than any quantized row set).
+        long rowBytes = type.ByteCount(cols);
+        for (int r = 0; r < rows; r++) Quantize.Row(type, src.AsSpan(r * cols, cols), f32.Data + r * rowBytes);
+        return new OwnedView(type, rows, cols, f32).Tensor;
+    }
+
+    private sealed unsafe class OwnedView(DType type, int rows, int cols, WeightTensor owner)
+    {
+        public WeightTensor Tensor { get; } = new("w", type, rows, cols, owner.Data);
+        public WeightTensor Owner => owner;
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public unsafe void Matches_float64_reference_on_odd_sizes(SimdLevel level, DType type)
+    {
+        if (level > Simd.Detected) return; // not available on this CPU
+        SimdLevel previous = Simd.Override(level);
+        try
+        {
+            foreach ((int rows, int cols, int tokens) in new[] { (1, 32, 1), (7, 96, 3), (21, 160, 9), (37, 64, 70), (5, 512, 4) })
+            {
+                if (type.IsQuantized() && cols % type.BlockSize() != 0) continue;
+                Random rng = new(rows * 1000 + cols + tokens);
+                int oddCols = type == DType.F32 || type == DType.F16 || type == DType.BF16 ? cols + 3 : cols;
+                WeightTensor w = Weights(type, rows, oddCols, rng);
+                float[] x = new float[tokens * oddCols];
+                for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+                float[] y = new float[tokens * rows];
+                fixed (float* px = x, py = y) MatMul.Forward(w, px, tokens, py);
+
+                float[] row = new float[oddCols];
+                for (int r = 0; r < rows; r++)
+                {
+                    w.ReadRow(r, row);
+                    for (int t = 0; t < tokens; t++)
+                    {
+                        double expected = 0;
+                        for (int i = 0; i < oddCols; i++) expected += (double)row[i] * x[t * oddCols + i];
+                        Assert.True(Math.Abs(y[t * rows + r] - expected) <= 1e-5 * Math.Max(1, Math.Abs(expected)) + 1e-5,
+                            $"{level} {type} {rows}x{oddCols} t={t} r={r}: {y[t * rows + r]} vs {expected}");
+                    }
+                }
+            }
+        }
+        finally
+        {
+            Simd.Override(previous);
+        }
+    }
+
+    [Fact]
+    public unsafe void Prefill_and_single_token_products_are_bit_identical()
+    {
+        Random rng = new(5);
+        const int rows = 45, cols = 131, tokens = 11;
+        using WeightTensor w = WeightTensor.AllocateF32("w", rows, cols);
+        Span<float> ws = w.AsF32Span();
+        for (int i = 0; i < ws.Length; i++) ws[i] = (float)rng.NextDouble() - 0.5f;
+        float[] x = new float[tokens * cols];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble() - 0.5f;
+        float[] batch = new float[tokens * rows], single = new float[rows];
+        fixed (float* px = x, pb = batch, ps = single)
+        {
+            MatMul.Forward(w, px, tokens, pb);
+            for (int t = 0; t < tokens; t++)
+            {
+                MatMul.Forward(w, px + t * cols, 1, ps);
+                for (int r = 0; r < rows; r++) Assert.Equal(BitConverter.SingleToInt32Bits(batch[t * rows + r]), BitConverter.SingleToInt32Bits(single[r]));
+            }
+        }
+    }
+}
