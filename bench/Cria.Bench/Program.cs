@@ -1,1 +1,28 @@
-return 0;
+using Cria.Bench;
+
+try
+{
+    string command = args.Length > 0 ? args[0] : "help";
+    Options options = new(args.Skip(1));
+    return command switch
+    {
+        "random" => RandomCommand.Run(options),
+        "speed" => SpeedCommand.Run(options),
+        _ => Usage(),
+    };
+}
+catch (Exception e) when (e is ArgumentException or FileNotFoundException or Cria.Formats.CriaFormatException)
+{
+    Console.Error.WriteLine("error: " + e.Message);
+    return 1;
+}
+
+static int Usage()
+{
+    Console.Error.WriteLine("""
+        usage:
+          random --out FILE.gguf --shape 110m|tinyllama-1.1b|15m --type f32|f16|q8_0|q4_0 [--seed S]
+          speed --model PATH [-p 128] [-n 64] [-r 3] [-t 2] [--peer] [--breakdown]
+        """);
+    return 2;
+}

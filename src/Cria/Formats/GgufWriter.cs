@@ -6,11 +6,12 @@ namespace Cria.Formats;
 /// <summary>
 /// Writes GGUF v3: header, metadata, tensor directory, then each tensor's bytes aligned to
 /// <c>general.alignment</c> (32 unless the metadata says otherwise). Writes to a temporary file and renames.
+/// Tensor bytes are either held in memory or produced while writing, so multi-gigabyte files need not fit in memory.
 /// </summary>
 public sealed class GgufWriter
 {
     private readonly List<(string Key, GgufValue Value)> _metadata = new();
-    private readonly List<(string Name, DType Type, long[] Ne, byte[] Data)> _tensors = new();
+    private readonly List<(string Name, DType Type, long[] Ne, long Bytes, Action<Stream> WriteData)> _tensors = new();
 
     public GgufWriter Set(string key, GgufValue value)
     {
@@ -30,11 +31,29 @@ public sealed class GgufWriter
     /// <summary>Adds a tensor; <paramref name="ne"/> is in ggml order (row length first).</summary>
     public GgufWriter AddTensor(string name, DType type, long[] ne, byte[] data)
     {
-        long elements = ne.Aggregate(1L, (a, b) => a * b);
-        long expected = type.ByteCount(ne[0]) * (elements / ne[0]);
+        long expected = TensorBytes(type, ne);
         if (expected != data.Length) throw new ArgumentException($"{name}: {data.Length} bytes given, {type} {string.Join("×", ne)} needs {expected}");
-        _tensors.Add((name, type, ne, data));
+        _tensors.Add((name, type, ne, expected, s => s.Write(data)));
         return this;
+    }
+
+    /// <summary>
+    /// Adds a tensor whose bytes <paramref name="writeData"/> writes to the stream during <see cref="Write"/>;
+    /// it must write exactly <see cref="TensorBytes"/> bytes.
+    /// </summary>
+    public GgufWriter AddTensor(string name, DType type, long[] ne, Action<Stream> writeData)
+    {
+        _tensors.Add((name, type, ne, TensorBytes(type, ne), writeData));
+        return this;
+    }
+
+    /// <summary>Size in bytes of a tensor of <paramref name="type"/> with ggml shape <paramref name="ne"/>.</summary>
+    public static long TensorBytes(DType type, long[] ne)
+    {
+        long elements = ne.Aggregate(1L, (a, b) => a * b);
+        long rowBytes = type.ByteCount(ne[0]);
+        if (rowBytes < 0) throw new ArgumentException($"row length {ne[0]} is not a multiple of the {type} block size {type.BlockSize()}");
+        return rowBytes * (elements / ne[0]);
     }
 
     public long Alignment => _metadata.FirstOrDefault(m => m.Key == "general.alignment").Value?.AsInteger() ?? 32;
@@ -42,40 +61,52 @@ public sealed class GgufWriter
     public void Write(string path)
     {
         string tmp = path + ".tmp";
-        using (FileStream fs = new(tmp, FileMode.Create, FileAccess.Write))
-        using (BinaryWriter w = new(fs, Encoding.UTF8))
+        try
         {
-            w.Write(GgufFile.Magic);
-            w.Write(3u);
-            w.Write((ulong)_tensors.Count);
-            w.Write((ulong)_metadata.Count);
-            foreach (var (key, value) in _metadata)
+            using (FileStream fs = new(tmp, FileMode.Create, FileAccess.Write))
+            using (BinaryWriter w = new(fs, Encoding.UTF8))
             {
-                WriteString(w, key);
-                w.Write((uint)value.Type);
-                WriteValue(w, value.Type, value.ElementType, value.Value);
+                w.Write(GgufFile.Magic);
+                w.Write(3u);
+                w.Write((ulong)_tensors.Count);
+                w.Write((ulong)_metadata.Count);
+                foreach (var (key, value) in _metadata)
+                {
+                    WriteString(w, key);
+                    w.Write((uint)value.Type);
+                    WriteValue(w, value.Type, value.ElementType, value.Value);
+                }
+                long align = Alignment;
+                long offset = 0;
+                List<long> offsets = new();
+                foreach (var t in _tensors)
+                {
+                    WriteString(w, t.Name);
+                    w.Write((uint)t.Ne.Length);
+                    foreach (long d in t.Ne) w.Write((ulong)d);
+                    w.Write(GgmlTypes.FromDType(t.Type));
+                    w.Write((ulong)offset);
+                    offsets.Add(offset);
+                    offset = (offset + t.Bytes + align - 1) / align * align;
+                }
+                Pad(w, align);
+                long dataStart = fs.Position;
+                for (int i = 0; i < _tensors.Count; i++)
+                {
+                    while (fs.Position < dataStart + offsets[i]) w.Write((byte)0);
+                    w.Flush();
+                    var t = _tensors[i];
+                    t.WriteData(fs);
+                    long written = fs.Position - dataStart - offsets[i];
+                    if (written != t.Bytes) throw new InvalidOperationException($"{t.Name}: {written} bytes written, {t.Bytes} expected");
+                }
+                Pad(w, align);
             }
-            long align = Alignment;
-            long offset = 0;
-            List<long> offsets = new();
-            foreach (var t in _tensors)
-            {
-                WriteString(w, t.Name);
-                w.Write((uint)t.Ne.Length);
-                foreach (long d in t.Ne) w.Write((ulong)d);
-                w.Write(GgmlTypes.FromDType(t.Type));
-                w.Write((ulong)offset);
-                offsets.Add(offset);
-                offset = (offset + t.Data.Length + align - 1) / align * align;
-            }
-            Pad(w, align);
-            long dataStart = fs.Position;
-            for (int i = 0; i < _tensors.Count; i++)
-            {
-                while (fs.Position < dataStart + offsets[i]) w.Write((byte)0);
-                w.Write(_tensors[i].Data);
-            }
-            Pad(w, align);
+        }
+        catch
+        {
+            File.Delete(tmp);
+            throw;
         }
         File.Move(tmp, path, overwrite: true);
     }
