@@ -22,6 +22,7 @@ public static class CriaApp
             config.AddCommand<GenerateCommand>("generate").WithDescription("Generate text from a prompt (streamed to stdout).");
             config.AddCommand<ChatCommand>("chat").WithDescription("Chat with a model interactively.");
             config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Print the token ids of a text.");
+            config.AddCommand<ServeCommand>("serve").WithDescription("Serve a model over an OpenAI-compatible HTTP API, with a chat page at /.");
             config.AddCommand<LogitsCommand>("logits").WithDescription("Write raw float32 logits for a sequence of token ids.");
         });
         try

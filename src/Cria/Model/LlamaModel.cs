@@ -9,7 +9,7 @@ namespace Cria.Model;
 /// RMSNorm, SwiGLU MLP, residual) → RMSNorm → logits. A batch of tokens is processed as matrix-matrix
 /// work (prompt prefill); one token as matrix-vector work (decoding).
 /// </summary>
-public sealed unsafe class LlamaModel : IDisposable
+public sealed unsafe partial class LlamaModel : IDisposable
 {
     private readonly LlamaWeights _w;
     private readonly Rope _rope;
