@@ -172,12 +172,21 @@ internal static class OpenAiEndpoints
         await http.Response.Body.FlushAsync(aborted);
         try
         {
+            // Content chunks differ only in their text: serialize the frame once and splice each text in.
+            const string Marker = "\u0001cria-text\u0001";
+            string frame = (chat ? Chunk(new JsonObject { ["content"] = Marker }, null, null) : Chunk(null, Marker, null)).ToJsonString(JsonOut);
+            string quoted = JsonSerializer.Serialize(Marker, JsonOut);
+            int at = frame.IndexOf(quoted, StringComparison.Ordinal);
+            string prefix = "data: " + frame[..at], suffix = frame[(at + quoted.Length)..] + "\n\n";
+            StringBuilder pending = new();
             while (await g.Tokens.WaitToReadAsync(aborted))
             {
                 // Everything already generated goes out in one write and one flush.
+                pending.Clear();
                 while (g.Tokens.TryRead(out GeneratedToken t))
-                    if (t.Text.Length > 0)
-                        await WriteEvent(body, chat ? Chunk(new JsonObject { ["content"] = t.Text }, null, null) : Chunk(null, t.Text, null), aborted);
+                    if (t.Text.Length > 0) pending.Append(prefix).Append(JsonSerializer.Serialize(t.Text, JsonOut)).Append(suffix);
+                if (pending.Length == 0) continue;
+                await body.WriteAsync(Encoding.UTF8.GetBytes(pending.ToString()), aborted);
                 await body.FlushAsync(aborted);
             }
             GenerationStats stats = await g.Completion;

@@ -36,6 +36,9 @@ public sealed class ServerMetrics
         Metric("cria_tokens_per_second", "gauge", "Tokens generated per second over the last 10 s, all slots together.", Math.Round(c.TokensPerSecond, 2));
         Metric("cria_decode_steps_total", "counter", "Batched decode steps run.", c.DecodeSteps);
         Metric("cria_decode_batched_tokens_total", "counter", "Sequences fed across all decode steps (divide by steps for the mean batch).", c.BatchedTokens);
+        Metric("cria_prefill_seconds_total", "counter", "Time the scheduler spent on prompts.", Math.Round(c.PrefillSeconds, 6));
+        Metric("cria_sampling_seconds_total", "counter", "Time the scheduler spent sampling and emitting tokens.", Math.Round(c.SampleSeconds, 6));
+        Metric("cria_decode_forward_seconds_total", "counter", "Time the scheduler spent in batched decode forward passes.", Math.Round(c.ForwardSeconds, 6));
         Metric("cria_queue_length", "gauge", "Requests waiting for a slot.", scheduler.QueueLength);
         Metric("cria_slots_active", "gauge", "Slots generating now.", scheduler.ActiveSlots);
         Metric("cria_slots_total", "gauge", "Slots (--parallel).", scheduler.Slots);

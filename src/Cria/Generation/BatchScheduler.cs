@@ -23,6 +23,7 @@ public sealed class BatchScheduler : IDisposable
     private readonly Queue<(long Ticks, int Tokens)> _recent = new();
     private float[] _batchLogits = [];
     private bool _stopping;
+    private long _prefillTicks, _sampleTicks, _forwardTicks;
     private long _submitted, _rejected, _cancelled, _completed, _promptTokens, _generatedTokens, _steps, _batchedTokens;
     private int _active;
 
@@ -56,7 +57,10 @@ public sealed class BatchScheduler : IDisposable
     public SchedulerCounters Counters => new(
         Interlocked.Read(ref _submitted), Interlocked.Read(ref _rejected), Interlocked.Read(ref _completed),
         Interlocked.Read(ref _cancelled), Interlocked.Read(ref _promptTokens), Interlocked.Read(ref _generatedTokens),
-        Interlocked.Read(ref _steps), Interlocked.Read(ref _batchedTokens), RecentTokensPerSecond());
+        Interlocked.Read(ref _steps), Interlocked.Read(ref _batchedTokens), RecentTokensPerSecond(),
+        Seconds(ref _prefillTicks), Seconds(ref _sampleTicks), Seconds(ref _forwardTicks));
+
+    private static double Seconds(ref long ticks) => Interlocked.Read(ref ticks) / (double)Stopwatch.Frequency;
 
     /// <summary>
     /// Queues <paramref name="request"/>. The prompt must fit the context (checked here, so the caller can
@@ -149,6 +153,7 @@ public sealed class BatchScheduler : IDisposable
             Stopwatch sw = Stopwatch.StartNew();
             _model.Forward(g.Request.PromptIds, cache, s.Logits);
             Interlocked.Add(ref _promptTokens, g.Request.PromptIds.Length);
+            Interlocked.Add(ref _prefillTicks, (long)(sw.Elapsed.TotalSeconds * Stopwatch.Frequency));
             if (!s.Prefilled(sw.Elapsed)) Release(slot);
         }
         catch (Exception e)
@@ -164,6 +169,7 @@ public sealed class BatchScheduler : IDisposable
         List<KvCache> caches = new(_slots.Length);
         List<int> slotOf = new(_slots.Length);
         int sampled = 0;
+        long t0 = Stopwatch.GetTimestamp();
         for (int i = 0; i < _slots.Length; i++)
         {
             if (_slots[i] is not SequenceState s) continue;
@@ -183,6 +189,8 @@ public sealed class BatchScheduler : IDisposable
             }
         }
         if (sampled > 0) RecordTokens(sampled);
+        long t1 = Stopwatch.GetTimestamp();
+        Interlocked.Add(ref _sampleTicks, t1 - t0);
         if (inputs.Count == 0) return;
 
         int vocab = VocabSize;
@@ -192,6 +200,7 @@ public sealed class BatchScheduler : IDisposable
             _batchLogits.AsSpan(j * vocab, vocab).CopyTo(_slots[slotOf[j]]!.Logits);
         Interlocked.Increment(ref _steps);
         Interlocked.Add(ref _batchedTokens, inputs.Count);
+        Interlocked.Add(ref _forwardTicks, Stopwatch.GetTimestamp() - t1);
     }
 
     private void Release(int slot)
@@ -245,4 +254,5 @@ public sealed class BatchScheduler : IDisposable
 /// <summary>Totals since the scheduler started, for /metrics.</summary>
 public readonly record struct SchedulerCounters(
     long Submitted, long Rejected, long Completed, long Cancelled, long PromptTokens, long GeneratedTokens,
-    long DecodeSteps, long BatchedTokens, double TokensPerSecond);
+    long DecodeSteps, long BatchedTokens, double TokensPerSecond,
+    double PrefillSeconds, double SampleSeconds, double ForwardSeconds);
