@@ -1,0 +1,65 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace Cria.Tests.Serving;
+
+/// <summary>
+/// The chat page in headless Chromium (Debian's, driven by Playwright; no browser download): type, send, see a
+/// streamed answer equal to the API's, continue the conversation, and keep a screenshot. Skips when
+/// /usr/bin/chromium is absent (.ci/run installs it with apt).
+/// </summary>
+public class ChatPageBrowserTests(ServerFixture fx) : IClassFixture<ServerFixture>
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    [SkippableFact]
+    public async Task The_page_streams_answers_over_several_turns()
+    {
+        var (_, server, http) = fx.Require();
+        Skip.IfNot(File.Exists(Chromium), $"{Chromium} is not installed (apt-get install chromium)");
+
+        using IPlaywright playwright = await Playwright.CreateAsync();
+        await using IBrowser browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            // As root and on a machine without network: no sandbox, no background connections.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        IPage page = await browser.NewPageAsync();
+        await page.GotoAsync(server.Address.ToString());
+        await page.WaitForFunctionAsync("document.getElementById('model').textContent.startsWith('stories260K')");
+
+        await page.FillAsync("#temperature", "0");
+        await page.FillAsync("#maxtokens", "40");
+        await page.FillAsync("#input", "Once upon a time");
+        await page.PressAsync("#input", "Enter");
+        await page.WaitForSelectorAsync(".assistant[data-state=done]", new PageWaitForSelectorOptions { Timeout = 30_000 });
+        string first = await page.EvalOnSelectorAsync<string>(".assistant", "e => e.textContent");
+
+        // The same request through the API, not streamed: the page must show exactly that answer.
+        using HttpResponseMessage r = await http.PostAsJsonAsync("/v1/chat/completions", new
+        {
+            messages = new[] { new { role = "user", content = "Once upon a time" } },
+            temperature = 0,
+            max_tokens = 40,
+        });
+        using JsonDocument doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
+        Assert.Equal(doc.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString(), first);
+        Assert.Matches(@"^40 tokens · [0-9.]+ tokens/s$", await page.TextContentAsync("#speed"));
+
+        await page.FillAsync("#input", "What happened next?");
+        await page.ClickAsync("#send");
+        await page.WaitForFunctionAsync("document.querySelectorAll('.assistant[data-state=done]').length === 2", null, new PageWaitForFunctionOptions { Timeout = 30_000 });
+        Assert.Equal(2, await page.Locator(".user").CountAsync());
+        Assert.False(string.IsNullOrEmpty(await page.Locator(".assistant").Nth(1).TextContentAsync()));
+        Assert.True(await page.IsEnabledAsync("#send"));
+        Assert.False(await page.IsEnabledAsync("#stop"));
+
+        string shot = Path.Combine(AppContext.BaseDirectory, "screenshots", "chat-page.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(shot)!);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
+        Assert.True(new FileInfo(shot).Length > 1000);
+    }
+}
