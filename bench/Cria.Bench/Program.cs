@@ -9,6 +9,7 @@ try
         "random" => RandomCommand.Run(options),
         "speed" => SpeedCommand.Run(options),
         "serve-load" => ServeLoadCommand.Run(options),
+        "batch-step" => BatchStepCommand.Run(options),
         _ => Usage(),
     };
 }
@@ -25,6 +26,7 @@ static int Usage()
           random --out FILE.gguf --shape 110m|tinyllama-1.1b|15m --type f32|f16|q8_0|q4_0 [--seed S]
           speed --model PATH [-p 128] [-n 64] [-r 3] [-t 2] [--peer] [--breakdown]
           serve-load --model PATH [--template chatml] [--clients 16] [--seconds 30] [--max-tokens 128] [--ctx 512] [--threads N]
+          batch-step --model PATH [--positions 8,150] [--batches 1,4,16] [--steps 200] [--threads 1]
         """);
     return 2;
 }
