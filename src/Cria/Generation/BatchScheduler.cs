@@ -118,8 +118,8 @@ public sealed class BatchScheduler : IDisposable
                 for (int i = 0; i < _slots.Length; i++)
                     if (_slots[i] is SequenceState s)
                     {
-                        s.Handle.Complete(e);
                         Release(i);
+                        s.Handle.Complete(e);
                     }
             }
         }
@@ -128,8 +128,8 @@ public sealed class BatchScheduler : IDisposable
         for (int i = 0; i < _slots.Length; i++)
             if (_slots[i] is SequenceState s)
             {
-                s.Handle.Complete(new ObjectDisposedException(nameof(BatchScheduler)));
                 Release(i);
+                s.Handle.Complete(new ObjectDisposedException(nameof(BatchScheduler)));
             }
     }
 
@@ -154,12 +154,16 @@ public sealed class BatchScheduler : IDisposable
             _model.Forward(g.Request.PromptIds, cache, s.Logits);
             Interlocked.Add(ref _promptTokens, g.Request.PromptIds.Length);
             Interlocked.Add(ref _prefillTicks, (long)(sw.Elapsed.TotalSeconds * Stopwatch.Frequency));
-            if (!s.Prefilled(sw.Elapsed)) Release(slot);
+            if (!s.Prefilled(sw.Elapsed))
+            {
+                Release(slot);
+                g.Complete(null);
+            }
         }
         catch (Exception e)
         {
-            g.Complete(e);
             Release(slot);
+            g.Complete(e);
         }
     }
 
@@ -184,8 +188,10 @@ public sealed class BatchScheduler : IDisposable
             }
             else
             {
-                if (s.Handle.Stats.FinishReason == FinishReason.Cancelled) Interlocked.Increment(ref _cancelled);
+                // Freed before counted, so whoever sees the cancellation counted also sees the slot free.
                 Release(i);
+                if (s.Handle.Stats.FinishReason == FinishReason.Cancelled) Interlocked.Increment(ref _cancelled);
+                s.Handle.Complete(null);
             }
         }
         if (sampled > 0) RecordTokens(sampled);

@@ -44,7 +44,7 @@ internal sealed class SequenceState
     private GenerationStats Stats => Handle.Stats;
     private ChannelWriter<GeneratedToken> Output => Handle.Writer;
 
-    /// <summary>Called after the prompt went through the model; returns false when nothing is to be generated.</summary>
+    /// <summary>Called after the prompt went through the model; returns false when nothing is to be generated (finished).</summary>
     public bool Prefilled(TimeSpan elapsed)
     {
         int[] prompt = _request.PromptIds;
@@ -62,7 +62,7 @@ internal sealed class SequenceState
         return true;
     }
 
-    /// <summary>Samples one token from <see cref="Logits"/> and emits its text; sets <see cref="NextInput"/>.</summary>
+    /// <summary>Samples one token from <see cref="Logits"/> and emits its text; sets <see cref="NextInput"/> (-1: finished).</summary>
     public void Step()
     {
         NextInput = -1;
@@ -113,6 +113,6 @@ internal sealed class SequenceState
         Stats.GenerationTime = _clock.Elapsed;
         string tail = _stops.Flush();
         if (tail.Length > 0) Output.TryWrite(new GeneratedToken(-1, tail));
-        Handle.Complete(null);
+        // The scheduler completes the handle after freeing the slot, so a caller that sees completion sees the slot free.
     }
 }

@@ -6,7 +6,8 @@ namespace Cria.Tests.Serving;
 
 /// <summary>
 /// The chat page in headless Chromium (Debian's, driven by Playwright; no browser download): type, send, see a
-/// streamed answer equal to the API's, continue the conversation, and keep a screenshot. Skips when
+/// streamed answer equal to the API's, continue the conversation, keep a screenshot, and stop an answer
+/// mid-stream. Skips when
 /// /usr/bin/chromium is absent (.ci/run installs it with apt).
 /// </summary>
 public class ChatPageBrowserTests(ServerFixture fx) : IClassFixture<ServerFixture>
@@ -61,5 +62,20 @@ public class ChatPageBrowserTests(ServerFixture fx) : IClassFixture<ServerFixtur
         Directory.CreateDirectory(Path.GetDirectoryName(shot)!);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
         Assert.True(new FileInfo(shot).Length > 1000);
+
+        // Stop: a greedy answer this long runs to its token limit (no end-of-sequence), so it is still
+        // streaming when Stop is clicked; the server sees the disconnect and frees the slot.
+        long cancelled = fx.Service!.Scheduler.Counters.Cancelled;
+        await page.ClickAsync("#clear");
+        await page.FillAsync("#maxtokens", "460");
+        await page.FillAsync("#input", "Once upon a time");
+        await page.ClickAsync("#send");
+        await page.WaitForFunctionAsync("document.querySelector('.assistant').textContent.length > 0", null, new PageWaitForFunctionOptions { Timeout = 30_000 });
+        await page.ClickAsync("#stop");
+        await page.WaitForSelectorAsync(".assistant[data-state=stopped]", new PageWaitForSelectorOptions { Timeout = 10_000 });
+        Assert.True(await page.IsEnabledAsync("#send"));
+        for (int i = 0; i < 200 && fx.Service.Scheduler.Counters.Cancelled == cancelled; i++) await Task.Delay(25);
+        Assert.Equal(cancelled + 1, fx.Service.Scheduler.Counters.Cancelled);
+        Assert.Equal(0, fx.Service.Scheduler.ActiveSlots);
     }
 }
