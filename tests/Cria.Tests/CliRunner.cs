@@ -7,7 +7,7 @@ public static class CliRunner
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    private static string CliDll
+    public static string CliDll
     {
         get
         {

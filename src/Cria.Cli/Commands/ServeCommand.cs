@@ -91,11 +91,8 @@ public sealed class ServeCommand : AsyncCommand<ServeSettings>
             Console.Error.WriteLine($"  chat page {server.Address}  ·  API {server.Address}v1  ·  metrics {server.Address}metrics{(options.ApiKey != null ? "  ·  API key required" : "")}");
             if (!server.Address.IsLoopback && options.ApiKey == null)
                 Console.Error.WriteLine("warning: listening beyond this machine without an API key (set --api-key or CRIA_API_KEY)");
-            try
-            {
-                await Task.Delay(Timeout.Infinite, stop.Token);
-            }
-            catch (OperationCanceledException) { }
+            // Ends on Ctrl+C or SIGTERM (the host's console lifetime) as well as on the command's own token.
+            await server.WaitForShutdownAsync(stop.Token);
             Console.Error.WriteLine("stopping");
         }
         finally
