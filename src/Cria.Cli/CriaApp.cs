@@ -22,6 +22,7 @@ public static class CriaApp
             config.AddCommand<GenerateCommand>("generate").WithDescription("Generate text from a prompt (streamed to stdout).");
             config.AddCommand<ChatCommand>("chat").WithDescription("Chat with a model interactively.");
             config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Print the token ids of a text.");
+            config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a model on benchmark tasks as lm-evaluation-harness does; records the run in the leaderboard.");
             config.AddCommand<LogitsCommand>("logits").WithDescription("Write raw float32 logits for a sequence of token ids.");
         });
         try
