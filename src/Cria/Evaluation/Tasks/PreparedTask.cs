@@ -66,6 +66,9 @@ public sealed class PreparedTask
         bool sameSplit = fewshot == null;
         if (shots > 0 && pool.Count < shots + (sameSplit ? 1 : 0))
             throw new ArgumentException($"{name}: {shots} few-shot examples requested but the few-shot split has only {pool.Count} rows");
+        // Every row's choices and answer are checked before any model work, so bad data fails at once.
+        if (spec.OutputType == OutputType.MultipleChoice)
+            foreach (Doc doc in docs) Gold(spec, doc, Choices(spec, doc).Count);
         PythonRandom rng = new(seed);
         List<string> contexts = new(docs.Count);
         foreach (Doc doc in docs)
