@@ -37,8 +37,13 @@ public static class LeaderboardRenderers
             foreach ((string task, (string metric, double value)) in e.Scores) scores[task] = new JsonObject { ["metric"] = metric, ["value"] = value };
             rows.Add(new JsonObject
             {
-                ["rank"] = rank++, ["model"] = e.Model, ["sha256"] = e.Sha256, ["format"] = e.Format, ["dtype"] = e.DType,
-                ["average"] = e.Average, ["scores"] = scores,
+                ["rank"] = rank++,
+                ["model"] = e.Model,
+                ["sha256"] = e.Sha256,
+                ["format"] = e.Format,
+                ["dtype"] = e.DType,
+                ["average"] = e.Average,
+                ["scores"] = scores,
             });
         }
         return new JsonObject { ["tasks"] = new JsonArray([.. s.Tasks.Select(t => (JsonNode)t)]), ["models"] = rows }

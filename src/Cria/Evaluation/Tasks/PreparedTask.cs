@@ -92,8 +92,15 @@ public sealed class PreparedTask
         }
         return new PreparedTask
         {
-            Name = name, Spec = spec, Group = group, NumFewshot = shots, Seed = seed, Limit = limit,
-            OriginalCount = test.Count, Docs = docs, Contexts = contexts,
+            Name = name,
+            Spec = spec,
+            Group = group,
+            NumFewshot = shots,
+            Seed = seed,
+            Limit = limit,
+            OriginalCount = test.Count,
+            Docs = docs,
+            Contexts = contexts,
         };
     }
 
