@@ -15,8 +15,8 @@ public class EvalCliTests
     {
         using TempDir tmp = new();
         string db = tmp.File("board.db"), out1 = tmp.File("run1"), out2 = tmp.File("run2");
-        string[] args = ["eval", Model, "--tasks", "arc_easy,truthfulqa_mc2", "--data-dir", Fixtures.Path_("data"), "--limit", "3",
-            "--num-fewshot", "1", "--db", db, "--log-samples"];
+        string[] args = ["eval", Model, "--tasks", "arc_easy,truthfulqa_mc2", "--data-dir", Fixtures.Path_("data"), "--limit", "2",
+            "--num-fewshot", "1", "--db", db, "--log-samples", "--ctx", "128"];
         CliRunner.Result r1 = CliRunner.Run([.. args, "--output", out1]);
         Assert.True(r1.ExitCode == 0, r1.Stderr);
         JsonObject res = Results(out1);
@@ -27,12 +27,12 @@ public class EvalCliTests
         Assert.NotNull(res["results"]!["truthfulqa_mc2"]!["mc2,none"]);
         Assert.Equal(1, res["n-shot"]!["arc_easy"]!.GetValue<int>());
         Assert.NotNull(res["versions"]!["arc_easy"]);
-        Assert.Equal(3, res["config"]!["limit"]!.GetValue<int>());
+        Assert.Equal(2, res["config"]!["limit"]!.GetValue<int>());
         Assert.Equal(1234, res["config"]!["fewshot_seed"]!.GetValue<int>());
-        Assert.Equal(3, res["n-samples"]!["arc_easy"]!["effective"]!.GetValue<int>());
+        Assert.Equal(2, res["n-samples"]!["arc_easy"]!["effective"]!.GetValue<int>());
 
         string[] lines = File.ReadAllLines(Path.Combine(out1, "samples_arc_easy.jsonl"));
-        Assert.Equal(3, lines.Length);
+        Assert.Equal(2, lines.Length);
         JsonObject s0 = (JsonObject)JsonNode.Parse(lines[0])!;
         Assert.Equal(0, s0["doc_id"]!.GetValue<int>());
         Assert.Equal(4, s0["filtered_resps"]!.AsArray().Count);
@@ -45,7 +45,7 @@ public class EvalCliTests
         // A rerun finds every sample in the database and reproduces the numbers.
         CliRunner.Result r2 = CliRunner.Run([.. args, "--output", out2]);
         Assert.True(r2.ExitCode == 0, r2.Stderr);
-        Assert.Contains("resuming, 3 of 3", r2.Stderr);
+        Assert.Contains("resuming, 2 of 2", r2.Stderr);
         Assert.Equal(res["results"]!.ToJsonString(), Results(out2)["results"]!.ToJsonString());
 
         CliRunner.Result md = CliRunner.Run("leaderboard", "--db", db, "--format", "md");
@@ -72,7 +72,7 @@ public class EvalCliTests
     public void Results_do_not_depend_on_the_thread_count()
     {
         using TempDir tmp = new();
-        string[] common = ["eval", Model, "--tasks", "hellaswag", "--data-dir", Fixtures.Path_("data"), "--limit", "2", "--num-fewshot", "1"];
+        string[] common = ["eval", Model, "--tasks", "hellaswag", "--data-dir", Fixtures.Path_("data"), "--limit", "2", "--num-fewshot", "1", "--ctx", "128"];
         Assert.Equal(0, CliRunner.Run([.. common, "-t", "1", "--db", tmp.File("a.db"), "--output", tmp.File("a")]).ExitCode);
         Assert.Equal(0, CliRunner.Run([.. common, "-t", "2", "--db", tmp.File("b.db"), "--output", tmp.File("b")]).ExitCode);
         Assert.Equal(Results(tmp.File("a"))["results"]!.ToJsonString(), Results(tmp.File("b"))["results"]!.ToJsonString());
@@ -130,7 +130,7 @@ public class EvalCliTests
         string source = File.ReadAllText(Path.Combine(Fixtures.RepoRoot, "src", "Cria.Cli", "tasks", "arc_easy.json"));
         File.WriteAllText(tmp.File("arc_easy_qa.json"), source.Replace("\"task\": \"arc_easy\"", "\"task\": \"arc_easy_qa\"").Replace("Question: {{question}}\\nAnswer:", "Q: {{question}}\\nA:"));
         CliRunner.Result r = CliRunner.Run("eval", Model, "--tasks", "arc_easy_qa", "--task-dir", tmp.Path, "--data-dir", Fixtures.Path_("data"),
-            "--limit", "1", "--num-fewshot", "0", "--db", tmp.File("x.db"), "--output", tmp.File("out"), "--log-samples");
+            "--limit", "1", "--num-fewshot", "0", "--ctx", "128", "--db", tmp.File("x.db"), "--output", tmp.File("out"), "--log-samples");
         Assert.True(r.ExitCode == 0, r.Stderr);
         JsonObject s = (JsonObject)JsonNode.Parse(File.ReadLines(tmp.File("out/samples_arc_easy_qa.jsonl")).First())!;
         Assert.StartsWith("Q: ", s["arguments"]![0]![0]!.GetValue<string>());

@@ -16,33 +16,39 @@ namespace Cria.Tests.Evaluation;
 /// </summary>
 public class HarnessAgreementTests(ITestOutputHelper output)
 {
-    // A 128-token window keeps the naive reference cheap and makes left truncation part of what is compared.
-    private const int Rows = 20, MaxLength = 128;
+    // Prompts are compared on the first 20 rows; log-likelihoods on the first 10 (6 for TruthfulQA, whose questions
+    // have up to 13 choices), in a 128-token window: the engine's attention costs ~1 ms a token at these lengths, and
+    // the window makes left truncation part of what is compared.
+    private const int Rows = 20, Scored = 10, MaxLength = 128;
+    private const int TruthfulQaRows = 6;
 
-    // TruthfulQA's questions have up to 13 choices each: 10 rows already mean ~150 naive forward passes per task.
-    private const int TruthfulQaRows = 10;
+    private IReadOnlyList<string> _contexts = [];
 
     internal static string TaskFile(string name) => Path.Combine(Fixtures.RepoRoot, "src", "Cria.Cli", "tasks", name + ".json");
 
     private static List<JsonObject> ReadRows(string relative) =>
         [.. File.ReadLines(Fixtures.Path_("data/" + relative)).Where(l => l.Trim().Length > 0).Select(l => (JsonObject)JsonNode.Parse(l)!)];
 
-    private (LoadedModel Model, List<JsonObject> Samples, Scorer Scorer) RunTask(string task, string? group, int? shots, int? limit = Rows)
+    private (LoadedModel Model, List<JsonObject> Samples, Scorer Scorer) RunTask(string task, string? group, int? shots, int? limit = Rows, int scored = Scored)
     {
         LoadedModel m = ModelLoader.Load(Fixtures.Path_("models/stories260K/stories260K.bin"));
         PreparedTask part = PreparedTask.Prepare(TaskLoader.Load(TaskFile(task)), group, Fixtures.Path_("data"), 1234, shots, limit)[0];
         LlamaModel model = new(m) { Pool = NaiveHarness.OneThread };
         Scorer scorer = new(model, m.Tokenizer!, MaxLength);
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        List<JsonObject> samples = [.. Enumerable.Range(0, part.Docs.Count).Select(i => part.Evaluate(i, scorer))];
+        _contexts = part.Contexts;
+        List<JsonObject> samples = [.. Enumerable.Range(0, Math.Min(scored, part.Docs.Count)).Select(i => part.Evaluate(i, scorer))];
         output.WriteLine($"{task}: scored in {sw.ElapsedMilliseconds} ms");
         output.WriteLine($"{task}: {scorer.ForwardTokens} of {scorer.NaiveTokens} naive forward tokens ({100.0 * scorer.ForwardTokens / scorer.NaiveTokens:F1}%)");
         return (m, samples, scorer);
     }
 
     /// <summary>Checks one multiple-choice sample against the reference; returns (acc, acc_norm) as the reference computes them.</summary>
-    private static void CheckChoices(NaiveHarness reference, JsonObject sample, string context, string[] choices, int gold, bool accNorm)
+    private void CheckChoices(NaiveHarness reference, List<JsonObject> samples, int d, string context, string[] choices, int gold, bool accNorm)
     {
+        Assert.Equal(context, _contexts[d]);
+        if (d >= samples.Count) return;
+        JsonObject sample = samples[d];
         JsonArray got = sample["filtered_resps"]!.AsArray();
         Assert.Equal(choices.Length, got.Count);
         Assert.Equal(gold, sample["target"]!.GetValue<int>());
@@ -83,7 +89,7 @@ public class HarnessAgreementTests(ITestOutputHelper output)
                 JsonObject r = rows[d];
                 string shots = string.Concat(Shots(rng, rows.Count, d, 3).Select(i => Q(rows[i]) + " " + Answer(rows[i]) + "\n\n"));
                 string[] choices = [.. r["choices"]!["text"]!.AsArray().Select(x => x!.ToString())];
-                CheckChoices(reference, samples[d], shots + Q(r), choices, Array.IndexOf(choices, Answer(r)), accNorm: true);
+                CheckChoices(reference, samples, d, shots + Q(r), choices, Array.IndexOf(choices, Answer(r)), accNorm: true);
             }
         }
     }
@@ -116,7 +122,7 @@ public class HarnessAgreementTests(ITestOutputHelper output)
             {
                 JsonObject r = rows[d];
                 string shots = string.Concat(Shots(rng, rows.Count, d, 2).Select(i => Q(rows[i]) + " " + Endings(rows[i])[int.Parse(rows[i]["label"]!.ToString())] + "\n\n"));
-                CheckChoices(reference, samples[d], shots + Q(r), Endings(r), int.Parse(r["label"]!.ToString()), accNorm: true);
+                CheckChoices(reference, samples, d, shots + Q(r), Endings(r), int.Parse(r["label"]!.ToString()), accNorm: true);
             }
         }
     }
@@ -140,7 +146,7 @@ public class HarnessAgreementTests(ITestOutputHelper output)
             string prefix = "The following are multiple choice questions (with answers) about astronomy.\n\n"
                 + string.Concat(dev.Take(5).Select(r => Q(r) + " " + letters[r["answer"]!.GetValue<int>()] + "\n\n"));
             for (int d = 0; d < Rows; d++)
-                CheckChoices(reference, samples[d], prefix + Q(test[d]), letters, test[d]["answer"]!.GetValue<int>(), accNorm: false);
+                CheckChoices(reference, samples, d, prefix + Q(test[d]), letters, test[d]["answer"]!.GetValue<int>(), accNorm: false);
         }
     }
 
@@ -158,7 +164,7 @@ public class HarnessAgreementTests(ITestOutputHelper output)
         List<JsonObject> rows = ReadRows("truthfulqa_mc/validation.jsonl");
         foreach (string task in new[] { "truthfulqa_mc1", "truthfulqa_mc2" })
         {
-            (LoadedModel m, List<JsonObject> samples, Scorer scorer) = RunTask(task, null, null, TruthfulQaRows);
+            (LoadedModel m, List<JsonObject> samples, Scorer scorer) = RunTask(task, null, null, TruthfulQaRows, TruthfulQaRows);
             using (m)
             using (scorer)
             {
@@ -171,7 +177,7 @@ public class HarnessAgreementTests(ITestOutputHelper output)
                     string[] choices = [.. r[field]!["choices"]!.AsArray().Select(x => x!.ToString())];
                     if (task == "truthfulqa_mc1")
                     {
-                        CheckChoices(reference, samples[d], ctx, choices, 0, accNorm: false);
+                        CheckChoices(reference, samples, d, ctx, choices, 0, accNorm: false);
                         continue;
                     }
                     int[] labels = [.. r[field]!["labels"]!.AsArray().Select(x => x!.GetValue<int>())];
@@ -187,7 +193,7 @@ public class HarnessAgreementTests(ITestOutputHelper output)
     [SkippableFact]
     public void Wikitext_rolling_loglikelihood_matches_the_reference()
     {
-        (LoadedModel m, List<JsonObject> samples, Scorer scorer) = RunTask("wikitext", null, null, limit: 1);
+        (LoadedModel m, List<JsonObject> samples, Scorer scorer) = RunTask("wikitext", null, null, limit: 1, scored: 1);
         using (m)
         using (scorer)
         {
