@@ -23,6 +23,8 @@ public static class CriaApp
             config.AddCommand<ChatCommand>("chat").WithDescription("Chat with a model interactively.");
             config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Print the token ids of a text.");
             config.AddCommand<ServeCommand>("serve").WithDescription("Serve a model over an OpenAI-compatible HTTP API, with a chat page at /.");
+            config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a model on benchmark tasks as lm-evaluation-harness does; records the run in the leaderboard.");
+            config.AddCommand<LeaderboardCommand>("leaderboard").WithDescription("Rank evaluated models (table, Markdown, HTML, JSON or PNG).");
             config.AddCommand<LogitsCommand>("logits").WithDescription("Write raw float32 logits for a sequence of token ids.");
         });
         try

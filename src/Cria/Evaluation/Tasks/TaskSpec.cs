@@ -1,0 +1,47 @@
+using System.Text.Json.Nodes;
+
+namespace Cria.Evaluation.Tasks;
+
+public enum OutputType { MultipleChoice, GenerateUntil, LoglikelihoodRolling }
+
+/// <summary>How a doc names its correct answer.</summary>
+public sealed record TargetSpec(int? Constant, string[]? Path, string[]? IndexOfValue, string[]? IndexOfList, Template? Text);
+
+/// <summary>A regex answer filter (the harness's regex filter with group_select and fallback).</summary>
+public sealed record AnswerFilter(string Name, string Regex, int GroupSelect, string Fallback);
+
+/// <summary>Options of the exact_match metric.</summary>
+public sealed record ExactMatchOptions(bool IgnoreCase, bool IgnorePunctuation, IReadOnlyList<string> RegexesToIgnore);
+
+/// <summary>One evaluation task as read from its JSON file (see tasks/README.md beside the CLI).</summary>
+public sealed class TaskSpec
+{
+    public required string Name { get; init; }
+    public required string SourceFile { get; init; }
+    public required JsonObject Raw { get; init; }
+    public double Version { get; init; } = 1.0;
+    public required OutputType OutputType { get; init; }
+    public required string TestFile { get; init; }
+    public string? FewshotFile { get; init; }
+    public string DataFormat { get; init; } = "jsonl";
+    public string FewshotSampler { get; init; } = "random";
+    public int NumFewshot { get; init; }
+    public Template? Description { get; init; }
+    public required Template DocToText { get; init; }
+    public IReadOnlyList<string>? ChoiceLiterals { get; init; }
+    public string[]? ChoicePath { get; init; }
+    public string? Preprocess { get; init; }
+    public required TargetSpec Target { get; init; }
+    public string TargetDelimiter { get; init; } = " ";
+    public string FewshotDelimiter { get; init; } = "\n\n";
+    public required IReadOnlyList<string> Metrics { get; init; }
+    public string[]? Mc2Labels { get; init; }
+    public string? GroupBy { get; init; }
+    public IReadOnlyList<string> Until { get; init; } = [];
+    public int MaxGenTokens { get; init; } = 256;
+    public IReadOnlyList<AnswerFilter> Filters { get; init; } = [];
+    public ExactMatchOptions ExactMatch { get; init; } = new(false, false, []);
+
+    /// <summary>Whether higher is better for a metric (perplexities and bits per byte are lower-is-better).</summary>
+    public static bool HigherIsBetter(string metric) => metric is not ("word_perplexity" or "byte_perplexity" or "bits_per_byte");
+}

@@ -1,0 +1,139 @@
+using System.Text.Json.Nodes;
+
+namespace Cria.Tests.Cli;
+
+/// <summary>`cria eval` and `cria leaderboard` end to end, as a user runs them, on stories260K and a few rows.</summary>
+public class EvalCliTests
+{
+    private static string Model => Fixtures.Path_("models/stories260K/stories260K.bin");
+
+    private static JsonObject Results(string dir) =>
+        (JsonObject)JsonNode.Parse(File.ReadAllText(Directory.GetFiles(dir, "results_*.json").Single()))!;
+
+    [SkippableFact]
+    public void Eval_writes_harness_layout_resumes_and_feeds_the_leaderboard()
+    {
+        using TempDir tmp = new();
+        string db = tmp.File("board.db"), out1 = tmp.File("run1"), out2 = tmp.File("run2");
+        string[] args = ["eval", Model, "--tasks", "arc_easy,truthfulqa_mc2", "--data-dir", Fixtures.Path_("data"), "--limit", "2",
+            "--num-fewshot", "1", "--db", db, "--log-samples", "--ctx", "128"];
+        CliRunner.Result r1 = CliRunner.Run([.. args, "--output", out1]);
+        Assert.True(r1.ExitCode == 0, r1.Stderr);
+        JsonObject res = Results(out1);
+        JsonObject arc = res["results"]!["arc_easy"]!.AsObject();
+        Assert.InRange(arc["acc,none"]!.GetValue<double>(), 0, 1);
+        Assert.NotNull(arc["acc_stderr,none"]);
+        Assert.NotNull(arc["acc_norm,none"]);
+        Assert.NotNull(res["results"]!["truthfulqa_mc2"]!["mc2,none"]);
+        Assert.Equal(1, res["n-shot"]!["arc_easy"]!.GetValue<int>());
+        Assert.NotNull(res["versions"]!["arc_easy"]);
+        Assert.Equal(2, res["config"]!["limit"]!.GetValue<int>());
+        Assert.Equal(1234, res["config"]!["fewshot_seed"]!.GetValue<int>());
+        Assert.Equal(2, res["n-samples"]!["arc_easy"]!["effective"]!.GetValue<int>());
+
+        string[] lines = File.ReadAllLines(Path.Combine(out1, "samples_arc_easy.jsonl"));
+        Assert.Equal(2, lines.Length);
+        JsonObject s0 = (JsonObject)JsonNode.Parse(lines[0])!;
+        Assert.Equal(0, s0["doc_id"]!.GetValue<int>());
+        Assert.Equal(4, s0["filtered_resps"]!.AsArray().Count);
+        Assert.Equal(4, s0["arguments"]!.AsArray().Count);
+        Assert.EndsWith("Answer:", s0["arguments"]![0]![0]!.GetValue<string>());
+        Assert.Equal(" " + s0["doc"]!["choices"]!["text"]![0]!.GetValue<string>(), s0["arguments"]![0]![1]!.GetValue<string>());
+        Assert.NotNull(s0["acc"]);
+        Assert.NotNull(s0["acc_norm"]);
+
+        // A rerun finds every sample in the database and reproduces the numbers.
+        CliRunner.Result r2 = CliRunner.Run([.. args, "--output", out2]);
+        Assert.True(r2.ExitCode == 0, r2.Stderr);
+        Assert.Contains("resuming, 2 of 2", r2.Stderr);
+        Assert.Equal(res["results"]!.ToJsonString(), Results(out2)["results"]!.ToJsonString());
+
+        CliRunner.Result md = CliRunner.Run("leaderboard", "--db", db, "--format", "md");
+        Assert.True(md.ExitCode == 0, md.Stderr);
+        Assert.Contains("stories260K.bin", md.Stdout);
+        Assert.Contains("arc_easy", md.Stdout);
+        string html = tmp.File("board.html"), png = tmp.File("board.png"), json = tmp.File("board.json");
+        Assert.Equal(0, CliRunner.Run("leaderboard", "--db", db, "--format", "html", "--out", html).ExitCode);
+        string page = File.ReadAllText(html);
+        Assert.Contains("<table id=\"board\"", page);
+        Assert.Contains("<svg", page);
+        Assert.DoesNotContain("src=\"http", page);
+        Assert.DoesNotContain("href=\"http", page);
+        Assert.Equal(0, CliRunner.Run("leaderboard", "--db", db, "--format", "png", "--out", png).ExitCode);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(png)[..4]);
+        Assert.Equal(0, CliRunner.Run("leaderboard", "--db", db, "--format", "json", "--out", json).ExitCode);
+        JsonObject board = (JsonObject)JsonNode.Parse(File.ReadAllText(json))!;
+        Assert.Single(board["models"]!.AsArray());
+        double mc2 = res["results"]!["truthfulqa_mc2"]!["mc2,none"]!.GetValue<double>();
+        Assert.Equal(mc2, board["models"]![0]!["scores"]!["truthfulqa_mc2"]!["value"]!.GetValue<double>());
+    }
+
+    [SkippableFact]
+    public void Results_do_not_depend_on_the_thread_count()
+    {
+        using TempDir tmp = new();
+        string[] common = ["eval", Model, "--tasks", "hellaswag", "--data-dir", Fixtures.Path_("data"), "--limit", "2", "--num-fewshot", "1", "--ctx", "128"];
+        Assert.Equal(0, CliRunner.Run([.. common, "-t", "1", "--db", tmp.File("a.db"), "--output", tmp.File("a")]).ExitCode);
+        Assert.Equal(0, CliRunner.Run([.. common, "-t", "2", "--db", tmp.File("b.db"), "--output", tmp.File("b")]).ExitCode);
+        Assert.Equal(Results(tmp.File("a"))["results"]!.ToJsonString(), Results(tmp.File("b"))["results"]!.ToJsonString());
+    }
+
+    [SkippableFact]
+    public void Unknown_task_lists_the_available_ones()
+    {
+        CliRunner.Result r = CliRunner.Run("eval", Model, "--tasks", "arc_eazy", "--data-dir", Fixtures.Path_("data"));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("unknown task 'arc_eazy'", r.Stderr);
+        foreach (string t in new[] { "arc_easy", "arc_challenge", "hellaswag", "mmlu", "truthfulqa_mc1", "truthfulqa_mc2", "gsm8k", "wikitext" })
+            Assert.Contains(t, r.Stderr);
+    }
+
+    [SkippableFact]
+    public void Missing_field_names_file_line_and_field()
+    {
+        using TempDir tmp = new();
+        Directory.CreateDirectory(tmp.File("arc_easy"));
+        string[] rows = File.ReadLines(Fixtures.Path_("data/arc_easy/test.jsonl")).Take(3).ToArray();
+        JsonObject broken = (JsonObject)JsonNode.Parse(rows[1])!;
+        broken.Remove("question");
+        rows[1] = broken.ToJsonString();
+        File.WriteAllLines(tmp.File("arc_easy/test.jsonl"), rows);
+        CliRunner.Result r = CliRunner.Run("eval", Model, "--tasks", "arc_easy", "--data-dir", tmp.Path, "--num-fewshot", "0", "--db", tmp.File("x.db"));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("test.jsonl:2", r.Stderr);
+        Assert.Contains("question", r.Stderr);
+        Assert.Contains("missing", r.Stderr);
+    }
+
+    [SkippableFact]
+    public void Wrong_answer_index_names_file_line_and_field()
+    {
+        using TempDir tmp = new();
+        Directory.CreateDirectory(tmp.File("hellaswag"));
+        string[] rows = File.ReadLines(Fixtures.Path_("data/hellaswag/validation.jsonl")).Take(4).ToArray();
+        JsonObject broken = (JsonObject)JsonNode.Parse(rows[2])!;
+        broken["label"] = "7";
+        rows[2] = broken.ToJsonString();
+        File.WriteAllLines(tmp.File("hellaswag/validation.jsonl"), rows);
+        CliRunner.Result r = CliRunner.Run("eval", Model, "--tasks", "hellaswag", "--data-dir", tmp.Path, "--num-fewshot", "0", "--db", tmp.File("x.db"));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("validation.jsonl:3", r.Stderr);
+        Assert.Contains("label", r.Stderr);
+        Assert.Contains("outside the 4 choices", r.Stderr);
+        Assert.Single(r.Stderr.Trim().Split('\n'));
+    }
+
+    [SkippableFact]
+    public void Task_files_beside_the_cli_can_be_copied_and_edited()
+    {
+        using TempDir tmp = new();
+        string source = File.ReadAllText(Path.Combine(Fixtures.RepoRoot, "src", "Cria.Cli", "tasks", "arc_easy.json"));
+        File.WriteAllText(tmp.File("arc_easy_qa.json"), source.Replace("\"task\": \"arc_easy\"", "\"task\": \"arc_easy_qa\"").Replace("Question: {{question}}\\nAnswer:", "Q: {{question}}\\nA:"));
+        CliRunner.Result r = CliRunner.Run("eval", Model, "--tasks", "arc_easy_qa", "--task-dir", tmp.Path, "--data-dir", Fixtures.Path_("data"),
+            "--limit", "1", "--num-fewshot", "0", "--ctx", "128", "--db", tmp.File("x.db"), "--output", tmp.File("out"), "--log-samples");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        JsonObject s = (JsonObject)JsonNode.Parse(File.ReadLines(tmp.File("out/samples_arc_easy_qa.jsonl")).First())!;
+        Assert.StartsWith("Q: ", s["arguments"]![0]![0]!.GetValue<string>());
+        Assert.EndsWith("\nA:", s["arguments"]![0]![0]!.GetValue<string>());
+    }
+}
