@@ -142,11 +142,8 @@ public sealed unsafe partial class LlamaModel : IDisposable
             float* scores = Scores(len);
             float* qh = (float*)q + (long)t * c.QDim + h * hd;
             int kvOffset = h / group * hd;
-            for (int p = 0; p < len; p++) scores[p] = Kernels.Dot(qh, cache.Keys(layer, p) + kvOffset, hd) * scale;
-            Kernels.Softmax(scores, len);
             float* o = (float*)att + (long)t * c.QDim + h * hd;
-            new Span<float>(o, hd).Clear();
-            for (int p = 0; p < len; p++) Kernels.Axpy(scores[p], cache.Values(layer, p) + kvOffset, o, hd);
+            HeadAttention.Attend(qh, cache, layer, kvOffset, len, hd, scale, scores, o);
         });
     }
 
