@@ -1,0 +1,146 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Cria.Tensors;
+
+/// <summary>
+/// y = x·Wᵀ for Q8_0 / Q4_0 weights against int8 activation blocks (<see cref="ActivationBlocks"/>), read straight
+/// from the GGUF block layout. Every (row, token) value is computed in one canonical order — per block, eight int32
+/// lanes of the integer dot product, converted to float and accumulated lane-wise as acc = lanes·(d_w·d_x) + acc
+/// with one rounding, then summed as ((a0+a4)+(a1+a5)) + ((a2+a6)+(a3+a7)) — whichever tile computes it and
+/// whichever path (AVX-VNNI, AVX2 or the scalar emulation) runs, so results are bit-identical across batch sizes,
+/// thread counts and SIMD levels.
+/// </summary>
+internal static unsafe class Block32Kernels
+{
+    /// <summary>y[t*ldy + r] for rows [r0, r0+rows) of W (rowBytes apart) and all tokens of a.</summary>
+    public static void Rows<TF, TD>(byte* w, long rowBytes, int rows, ActivationBlocks a, float* y, int ldy)
+        where TF : IBlock32 where TD : IInt8Dot
+    {
+        int tokens = a.Tokens, nb = a.BlocksPerToken;
+        int r = 0;
+        for (; r + 4 <= rows; r += 4)
+        {
+            byte* w0 = w + r * rowBytes, w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
+            int t = 0;
+            for (; t + 4 <= tokens; t += 4) Tile4x4<TF, TD>(w0, w1, w2, w3, a, t, nb, y + (long)t * ldy + r, ldy);
+            for (; t < tokens; t++) Tile4x1<TF, TD>(w0, w1, w2, w3, a.Q(t), a.D(t), nb, y + (long)t * ldy + r);
+        }
+        for (; r < rows; r++)
+            for (int t = 0; t < tokens; t++)
+                y[(long)t * ldy + r] = One<TF, TD>(w + r * rowBytes, a.Q(t), a.D(t), nb);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Acc(Vector256<int> lanes, float scale, Vector256<float> acc)
+        => Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(lanes), Vector256.Create(scale), acc);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Sum(Vector256<float> v)
+    {
+        Vector128<float> h = v.GetLower() + v.GetUpper();
+        return (h.GetElement(0) + h.GetElement(1)) + (h.GetElement(2) + h.GetElement(3));
+    }
+
+    private static float One<TF, TD>(byte* w, sbyte* xq, float* xd, int nb) where TF : IBlock32 where TD : IInt8Dot
+    {
+        Vector256<float> acc = default;
+        for (int b = 0; b < nb; b++)
+        {
+            byte* blk = w + b * TF.Bytes;
+            acc = Acc(TF.Pair<TD>(TF.Load(blk), Vector256.Load(xq + b * 32)), HalfTable.Read(blk) * xd[b], acc);
+        }
+        return Sum(acc);
+    }
+
+    private static void Tile4x1<TF, TD>(byte* w0, byte* w1, byte* w2, byte* w3, sbyte* xq, float* xd, int nb, float* y)
+        where TF : IBlock32 where TD : IInt8Dot
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int b = 0; b < nb; b++)
+        {
+            long o = (long)b * TF.Bytes;
+            Vector256<sbyte> x = Vector256.Load(xq + b * 32);
+            float dx = xd[b];
+            a0 = Acc(TF.Pair<TD>(TF.Load(w0 + o), x), HalfTable.Read(w0 + o) * dx, a0);
+            a1 = Acc(TF.Pair<TD>(TF.Load(w1 + o), x), HalfTable.Read(w1 + o) * dx, a1);
+            a2 = Acc(TF.Pair<TD>(TF.Load(w2 + o), x), HalfTable.Read(w2 + o) * dx, a2);
+            a3 = Acc(TF.Pair<TD>(TF.Load(w3 + o), x), HalfTable.Read(w3 + o) * dx, a3);
+        }
+        y[0] = Sum(a0);
+        y[1] = Sum(a1);
+        y[2] = Sum(a2);
+        y[3] = Sum(a3);
+    }
+
+    private static void Tile4x4<TF, TD>(byte* w0, byte* w1, byte* w2, byte* w3, ActivationBlocks a, int t, int nb, float* y, int ldy)
+        where TF : IBlock32 where TD : IInt8Dot
+    {
+        sbyte* q0 = a.Q(t), q1 = a.Q(t + 1), q2 = a.Q(t + 2), q3 = a.Q(t + 3);
+        float* d0 = a.D(t), d1 = a.D(t + 1), d2 = a.D(t + 2), d3 = a.D(t + 3);
+        Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default;
+        Vector256<float> a30 = default, a31 = default, a32 = default, a33 = default;
+        for (int b = 0; b < nb; b++)
+        {
+            long o = (long)b * TF.Bytes;
+            int xo = b * 32;
+            Vector256<sbyte> x0 = Vector256.Load(q0 + xo), x1 = Vector256.Load(q1 + xo), x2 = Vector256.Load(q2 + xo), x3 = Vector256.Load(q3 + xo);
+            float e0 = d0[b], e1 = d1[b], e2 = d2[b], e3 = d3[b];
+
+            Vector256<sbyte> v = TF.Load(w0 + o);
+            float dw = HalfTable.Read(w0 + o);
+            a00 = Acc(TF.Pair<TD>(v, x0), dw * e0, a00); a01 = Acc(TF.Pair<TD>(v, x1), dw * e1, a01);
+            a02 = Acc(TF.Pair<TD>(v, x2), dw * e2, a02); a03 = Acc(TF.Pair<TD>(v, x3), dw * e3, a03);
+            v = TF.Load(w1 + o);
+            dw = HalfTable.Read(w1 + o);
+            a10 = Acc(TF.Pair<TD>(v, x0), dw * e0, a10); a11 = Acc(TF.Pair<TD>(v, x1), dw * e1, a11);
+            a12 = Acc(TF.Pair<TD>(v, x2), dw * e2, a12); a13 = Acc(TF.Pair<TD>(v, x3), dw * e3, a13);
+            v = TF.Load(w2 + o);
+            dw = HalfTable.Read(w2 + o);
+            a20 = Acc(TF.Pair<TD>(v, x0), dw * e0, a20); a21 = Acc(TF.Pair<TD>(v, x1), dw * e1, a21);
+            a22 = Acc(TF.Pair<TD>(v, x2), dw * e2, a22); a23 = Acc(TF.Pair<TD>(v, x3), dw * e3, a23);
+            v = TF.Load(w3 + o);
+            dw = HalfTable.Read(w3 + o);
+            a30 = Acc(TF.Pair<TD>(v, x0), dw * e0, a30); a31 = Acc(TF.Pair<TD>(v, x1), dw * e1, a31);
+            a32 = Acc(TF.Pair<TD>(v, x2), dw * e2, a32); a33 = Acc(TF.Pair<TD>(v, x3), dw * e3, a33);
+        }
+        y[0] = Sum(a00); y[1] = Sum(a10); y[2] = Sum(a20); y[3] = Sum(a30);
+        y += ldy;
+        y[0] = Sum(a01); y[1] = Sum(a11); y[2] = Sum(a21); y[3] = Sum(a31);
+        y += ldy;
+        y[0] = Sum(a02); y[1] = Sum(a12); y[2] = Sum(a22); y[3] = Sum(a32);
+        y += ldy;
+        y[0] = Sum(a03); y[1] = Sum(a13); y[2] = Sum(a23); y[3] = Sum(a33);
+    }
+
+    /// <summary>The same arithmetic one lane at a time, for CPUs without AVX2 (and as the tests' reference).</summary>
+    public static void RowsScalar<TF>(byte* w, long rowBytes, int rows, ActivationBlocks a, float* y, int ldy) where TF : IBlock32
+    {
+        float* acc = stackalloc float[8];
+        for (int r = 0; r < rows; r++)
+        {
+            byte* wr = w + r * rowBytes;
+            for (int t = 0; t < a.Tokens; t++)
+            {
+                sbyte* xq = a.Q(t);
+                float* xd = a.D(t);
+                for (int l = 0; l < 8; l++) acc[l] = 0;
+                for (int b = 0; b < a.BlocksPerToken; b++)
+                {
+                    byte* blk = wr + b * TF.Bytes;
+                    sbyte* xb = xq + b * 32;
+                    float scale = HalfTable.Read(blk) * xd[b];
+                    for (int l = 0; l < 8; l++)
+                    {
+                        int lane = 0;
+                        for (int j = 4 * l; j < 4 * l + 4; j++) lane += TF.Value(blk, j) * xb[j];
+                        acc[l] = MathF.FusedMultiplyAdd(lane, scale, acc[l]);
+                    }
+                }
+                y[(long)t * ldy + r] = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+using System.Runtime.Intrinsics.X86;
+using Cria.Model;
+using Cria.Tensors;
+
+namespace Cria.Tests.Tensors;
+
+/// <summary>
+/// The Q8_0 / Q4_0 kernels that multiply GGUF blocks against int8 activations: the scalar emulation, AVX2 and
+/// AVX-VNNI paths must give the same bits, on row counts that are not multiples of the 4-row tile or the 16-row
+/// work block and token counts that are not multiples of the 4-token tile.
+/// </summary>
+[Collection("simd")]
+public class Int8KernelTests
+{
+    private static unsafe float[] Run(DType type, byte[] w, int rows, int cols, float[] x, int tokens, SimdLevel level, bool vnni)
+    {
+        SimdLevel previous = Simd.Override(level);
+        bool allow = MatMul.AllowVnni;
+        MatMul.AllowVnni = vnni;
+        try
+        {
+            float[] y = new float[tokens * rows];
+            fixed (byte* pw = w)
+            fixed (float* px = x, py = y)
+            {
+                WeightTensor t = new("w", type, rows, cols, pw);
+                MatMul.Forward(t, px, tokens, py);
+            }
+            return y;
+        }
+        finally
+        {
+            MatMul.AllowVnni = allow;
+            Simd.Override(previous);
+        }
+    }
+
+    internal static unsafe byte[] RandomWeights(DType type, int rows, int cols, Random rng)
+    {
+        float[] src = new float[rows * cols];
+        for (int i = 0; i < src.Length; i++) src[i] = (float)(rng.NextDouble() * 2 - 1);
+        byte[] data = new byte[type.ByteCount(src.Length)];
+        long rowBytes = type.ByteCount(cols);
+        fixed (byte* p = data)
+            for (int r = 0; r < rows; r++) Quantize.Row(type, src.AsSpan(r * cols, cols), p + r * rowBytes);
+        return data;
+    }
+
+    [SkippableTheory]
+    [InlineData(DType.Q8_0)]
+    [InlineData(DType.Q4_0)]
+    public void Scalar_avx2_and_vnni_paths_are_bit_identical(DType type)
+    {
+        Skip.IfNot(Avx2.IsSupported, "no AVX2 on this CPU");
+        foreach ((int rows, int cols, int tokens) in new[] { (1, 32, 1), (7, 96, 3), (37, 320, 5), (21, 64, 9), (53, 160, 1) })
+        {
+            Random rng = new(rows * 7 + cols + tokens);
+            byte[] w = RandomWeights(type, rows, cols, rng);
+            float[] x = new float[tokens * cols];
+            for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 4 - 2);
+            float[] scalar = Run(type, w, rows, cols, x, tokens, SimdLevel.Scalar, vnni: false);
+            float[] avx2 = Run(type, w, rows, cols, x, tokens, SimdLevel.V256, vnni: false);
+            Assert.Equal(scalar, avx2);
+            if (AvxVnni.IsSupported) Assert.Equal(scalar, Run(type, w, rows, cols, x, tokens, Simd.Detected, vnni: true));
+        }
+    }
+
+    [Fact]
+    public unsafe void Zero_blocks_and_extreme_values_stay_exact()
+    {
+        // A zero activation block (scale 0) and weights at ±127 / nibbles 0 and 15: the integer paths must not saturate.
+        const int rows = 5, cols = 64;
+        float[] src = new float[rows * cols];
+        for (int i = 0; i < src.Length; i++) src[i] = i % 2 == 0 ? 1f : -1f;
+        float[] x = new float[cols];
+        for (int i = 32; i < cols; i++) x[i] = i % 3 == 0 ? -3f : 3f;
+        foreach (DType type in new[] { DType.Q8_0, DType.Q4_0 })
+        {
+            byte[] w = new byte[type.ByteCount(src.Length)];
+            fixed (byte* p = w) Quantize.Row(type, src, p);
+            float[] expected = new float[rows];
+            float[] row = new float[cols];
+            double[] xr = Int8ActivationReference.Rounded(x);
+            fixed (byte* p = w)
+                for (int r = 0; r < rows; r++)
+                {
+                    Dequantize.Row(type, p + r * type.ByteCount(cols), row);
+                    double s = 0;
+                    for (int i = 0; i < cols; i++) s += row[i] * xr[i];
+                    expected[r] = (float)s;
+                }
+            foreach (SimdLevel level in new[] { SimdLevel.Scalar, Simd.Detected })
+            {
+                float[] y = Run(type, w, rows, cols, x, 1, level, vnni: true);
+                for (int r = 0; r < rows; r++) Assert.True(Math.Abs(y[r] - expected[r]) <= 1e-4 * Math.Abs(expected[r]) + 1e-5, $"{type} {level} r={r}: {y[r]} vs {expected[r]}");
+            }
+        }
+    }
+}
