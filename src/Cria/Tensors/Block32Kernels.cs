@@ -32,8 +32,8 @@ internal static unsafe class Block32Kernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Acc(Vector256<int> lanes, float scale, Vector256<float> acc)
-        => Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(lanes), Vector256.Create(scale), acc);
+    private static Vector256<float> Acc(Vector256<int> lanes, Vector256<float> scale, Vector256<float> acc)
+        => Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(lanes), scale, acc);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static float Sum(Vector256<float> v)
@@ -48,7 +48,10 @@ internal static unsafe class Block32Kernels
         for (int b = 0; b < nb; b++)
         {
             byte* blk = w + b * TF.Bytes;
-            acc = Acc(TF.Pair<TD>(TF.Load(blk), Vector256.Load(xq + b * 32)), HalfTable.Read(blk) * xd[b], acc);
+            Vector256<sbyte> x = Vector256.Load(xq + b * 32), v = TF.Load(blk);
+            TF.PrepareToken<TD>(x, out Vector256<byte> xu, out Vector256<int> tb);
+            TF.PrepareRow<TD>(v, out Vector256<byte> vu, out Vector256<int> rb);
+            acc = Acc(TF.Pair<TD>(v, vu, rb, x, xu, tb), Vector256.Create(HalfTable.Read(blk)) * Vector256.Create(xd[b]), acc);
         }
         return Sum(acc);
     }
@@ -61,16 +64,26 @@ internal static unsafe class Block32Kernels
         {
             long o = (long)b * TF.Bytes;
             Vector256<sbyte> x = Vector256.Load(xq + b * 32);
-            float dx = xd[b];
-            a0 = Acc(TF.Pair<TD>(TF.Load(w0 + o), x), HalfTable.Read(w0 + o) * dx, a0);
-            a1 = Acc(TF.Pair<TD>(TF.Load(w1 + o), x), HalfTable.Read(w1 + o) * dx, a1);
-            a2 = Acc(TF.Pair<TD>(TF.Load(w2 + o), x), HalfTable.Read(w2 + o) * dx, a2);
-            a3 = Acc(TF.Pair<TD>(TF.Load(w3 + o), x), HalfTable.Read(w3 + o) * dx, a3);
+            TF.PrepareToken<TD>(x, out Vector256<byte> xu, out Vector256<int> tb);
+            Vector256<float> dx = Vector256.Create(xd[b]);
+            a0 = Step<TF, TD>(w0 + o, x, xu, tb, dx, a0);
+            a1 = Step<TF, TD>(w1 + o, x, xu, tb, dx, a1);
+            a2 = Step<TF, TD>(w2 + o, x, xu, tb, dx, a2);
+            a3 = Step<TF, TD>(w3 + o, x, xu, tb, dx, a3);
         }
         y[0] = Sum(a0);
         y[1] = Sum(a1);
         y[2] = Sum(a2);
         y[3] = Sum(a3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Step<TF, TD>(byte* blk, Vector256<sbyte> x, Vector256<byte> xu, Vector256<int> tb, Vector256<float> dx, Vector256<float> acc)
+        where TF : IBlock32 where TD : IInt8Dot
+    {
+        Vector256<sbyte> v = TF.Load(blk);
+        TF.PrepareRow<TD>(v, out Vector256<byte> vu, out Vector256<int> rb);
+        return Acc(TF.Pair<TD>(v, vu, rb, x, xu, tb), Vector256.Create(HalfTable.Read(blk)) * dx, acc);
     }
 
     private static void Tile4x4<TF, TD>(byte* w0, byte* w1, byte* w2, byte* w3, ActivationBlocks a, int t, int nb, float* y, int ldy)
@@ -87,24 +100,32 @@ internal static unsafe class Block32Kernels
             long o = (long)b * TF.Bytes;
             int xo = b * 32;
             Vector256<sbyte> x0 = Vector256.Load(q0 + xo), x1 = Vector256.Load(q1 + xo), x2 = Vector256.Load(q2 + xo), x3 = Vector256.Load(q3 + xo);
-            float e0 = d0[b], e1 = d1[b], e2 = d2[b], e3 = d3[b];
+            TF.PrepareToken<TD>(x0, out Vector256<byte> u0, out Vector256<int> b0);
+            TF.PrepareToken<TD>(x1, out Vector256<byte> u1, out Vector256<int> b1);
+            TF.PrepareToken<TD>(x2, out Vector256<byte> u2, out Vector256<int> b2);
+            TF.PrepareToken<TD>(x3, out Vector256<byte> u3, out Vector256<int> b3);
+            Vector256<float> e0 = Vector256.Create(d0[b]), e1 = Vector256.Create(d1[b]), e2 = Vector256.Create(d2[b]), e3 = Vector256.Create(d3[b]);
 
             Vector256<sbyte> v = TF.Load(w0 + o);
-            float dw = HalfTable.Read(w0 + o);
-            a00 = Acc(TF.Pair<TD>(v, x0), dw * e0, a00); a01 = Acc(TF.Pair<TD>(v, x1), dw * e1, a01);
-            a02 = Acc(TF.Pair<TD>(v, x2), dw * e2, a02); a03 = Acc(TF.Pair<TD>(v, x3), dw * e3, a03);
+            TF.PrepareRow<TD>(v, out Vector256<byte> vu, out Vector256<int> rb);
+            Vector256<float> dw = Vector256.Create(HalfTable.Read(w0 + o));
+            a00 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), dw * e0, a00); a01 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), dw * e1, a01);
+            a02 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), dw * e2, a02); a03 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), dw * e3, a03);
             v = TF.Load(w1 + o);
-            dw = HalfTable.Read(w1 + o);
-            a10 = Acc(TF.Pair<TD>(v, x0), dw * e0, a10); a11 = Acc(TF.Pair<TD>(v, x1), dw * e1, a11);
-            a12 = Acc(TF.Pair<TD>(v, x2), dw * e2, a12); a13 = Acc(TF.Pair<TD>(v, x3), dw * e3, a13);
+            TF.PrepareRow<TD>(v, out vu, out rb);
+            dw = Vector256.Create(HalfTable.Read(w1 + o));
+            a10 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), dw * e0, a10); a11 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), dw * e1, a11);
+            a12 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), dw * e2, a12); a13 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), dw * e3, a13);
             v = TF.Load(w2 + o);
-            dw = HalfTable.Read(w2 + o);
-            a20 = Acc(TF.Pair<TD>(v, x0), dw * e0, a20); a21 = Acc(TF.Pair<TD>(v, x1), dw * e1, a21);
-            a22 = Acc(TF.Pair<TD>(v, x2), dw * e2, a22); a23 = Acc(TF.Pair<TD>(v, x3), dw * e3, a23);
+            TF.PrepareRow<TD>(v, out vu, out rb);
+            dw = Vector256.Create(HalfTable.Read(w2 + o));
+            a20 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), dw * e0, a20); a21 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), dw * e1, a21);
+            a22 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), dw * e2, a22); a23 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), dw * e3, a23);
             v = TF.Load(w3 + o);
-            dw = HalfTable.Read(w3 + o);
-            a30 = Acc(TF.Pair<TD>(v, x0), dw * e0, a30); a31 = Acc(TF.Pair<TD>(v, x1), dw * e1, a31);
-            a32 = Acc(TF.Pair<TD>(v, x2), dw * e2, a32); a33 = Acc(TF.Pair<TD>(v, x3), dw * e3, a33);
+            TF.PrepareRow<TD>(v, out vu, out rb);
+            dw = Vector256.Create(HalfTable.Read(w3 + o));
+            a30 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), dw * e0, a30); a31 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), dw * e1, a31);
+            a32 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), dw * e2, a32); a33 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), dw * e3, a33);
         }
         y[0] = Sum(a00); y[1] = Sum(a10); y[2] = Sum(a20); y[3] = Sum(a30);
         y += ldy;
