@@ -10,7 +10,8 @@ namespace Cria.Tensors;
 /// <para>
 /// The kernel is chosen by W's type alone, never by the number of tokens, so a (row, token) output is the same bits
 /// whether the token came alone or in a batch: Q8_0 and Q4_0 weights are multiplied in their block layout against
-/// the activations rounded to int8 blocks of 32 (as ggml's vec_dot does), for every batch size; every other type is
+/// the activations rounded to int8 blocks of 32, Q4_K and Q6_K against int8 blocks of 256 (as ggml's vec_dot does
+/// with Q8_0 and Q8_K activations), for every batch size; every other type is
 /// converted to float32 a block of rows at a time (reused for every token) and multiplied in float32.
 /// </para>
 /// </summary>
@@ -24,7 +25,7 @@ public static unsafe class MatMul
     internal static bool AllowVnni { get; set; } = true;
 
     /// <summary>True when W's type is multiplied against int8-rounded activations (see the class remarks).</summary>
-    public static bool QuantizesActivations(DType type) => type is DType.Q8_0 or DType.Q4_0;
+    public static bool QuantizesActivations(DType type) => type is DType.Q8_0 or DType.Q4_0 or DType.Q4_K or DType.Q6_K;
 
     public static void Forward(WeightTensor w, float* x, int tokens, float* y, WorkerPool? pool = null)
     {
@@ -39,7 +40,7 @@ public static unsafe class MatMul
         int blocks = (w.Rows + RowsPerBlock - 1) / RowsPerBlock;
         if (QuantizesActivations(w.Type))
         {
-            job.Acts.Reserve(tokens, w.Cols);
+            job.Acts.Reserve(tokens, w.Cols, w.Type.BlockSize());
             job.Path = Int8Path();
             pool.For(tokens, job.QuantizeToken);
             pool.For(blocks, job.Int8Block);
@@ -93,6 +94,9 @@ public static unsafe class MatMul
                 case (DType.Q4_0, Int8Kernel.Vnni): Block32Kernels.Rows<Q4_0Block, VnniDot>(wr, w.RowBytes, rows, Acts, y, n); break;
                 case (DType.Q4_0, Int8Kernel.Avx2): Block32Kernels.Rows<Q4_0Block, Avx2Dot>(wr, w.RowBytes, rows, Acts, y, n); break;
                 case (DType.Q4_0, _): Block32Kernels.RowsScalar<Q4_0Block>(wr, w.RowBytes, rows, Acts, y, n); break;
+                case (DType.Q4_K or DType.Q6_K, Int8Kernel.Vnni): KQuantKernels.Rows<VnniDot>(w.Type, wr, w.RowBytes, rows, Acts, y, n); break;
+                case (DType.Q4_K or DType.Q6_K, Int8Kernel.Avx2): KQuantKernels.Rows<Avx2Dot>(w.Type, wr, w.RowBytes, rows, Acts, y, n); break;
+                case (DType.Q4_K or DType.Q6_K, _): KQuantKernels.RowsScalar(w.Type, wr, w.RowBytes, rows, Acts, y, n); break;
                 default: throw new InvalidOperationException($"no int8 kernel for {w.Type}");
             }
         }

@@ -49,11 +49,14 @@ public class Int8KernelTests
     [SkippableTheory]
     [InlineData(DType.Q8_0)]
     [InlineData(DType.Q4_0)]
+    [InlineData(DType.Q4_K)]
+    [InlineData(DType.Q6_K)]
     public void Scalar_avx2_and_vnni_paths_are_bit_identical(DType type)
     {
         Skip.IfNot(Avx2.IsSupported, "no AVX2 on this CPU");
-        foreach ((int rows, int cols, int tokens) in new[] { (1, 32, 1), (7, 96, 3), (37, 320, 5), (21, 64, 9), (53, 160, 1) })
+        foreach ((int rows, int cols, int tokens) in new[] { (1, 32, 1), (7, 96, 3), (37, 320, 5), (21, 64, 9), (53, 160, 1), (19, 768, 6), (3, 256, 2) })
         {
+            if (cols % type.BlockSize() != 0) continue;
             Random rng = new(rows * 7 + cols + tokens);
             byte[] w = RandomWeights(type, rows, cols, rng);
             float[] x = new float[tokens * cols];

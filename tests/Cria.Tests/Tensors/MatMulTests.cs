@@ -58,7 +58,7 @@ public class MatMulTests
 
                 // Q8_0 / Q4_0 products take the activations rounded to int8 blocks: so does the reference.
                 double[] xr = MatMul.QuantizesActivations(type)
-                    ? Enumerable.Range(0, tokens).SelectMany(t => Int8ActivationReference.Rounded(x.AsSpan(t * oddCols, oddCols))).ToArray()
+                    ? Enumerable.Range(0, tokens).SelectMany(t => Int8ActivationReference.Rounded(x.AsSpan(t * oddCols, oddCols), type)).ToArray()
                     : x.Select(v => (double)v).ToArray();
                 float[] row = new float[oddCols];
                 for (int r = 0; r < rows; r++)
@@ -85,10 +85,12 @@ public class MatMulTests
     [InlineData(DType.F16)]
     [InlineData(DType.Q8_0)]
     [InlineData(DType.Q4_0)]
+    [InlineData(DType.Q4_K)]
+    [InlineData(DType.Q6_K)]
     public unsafe void Prefill_and_single_token_products_are_bit_identical(DType type)
     {
         Random rng = new(5);
-        int rows = 45, cols = type.IsQuantized() ? 160 : 131, tokens = 11;
+        int rows = 45, cols = type.BlockSize() == 256 ? 512 : type.IsQuantized() ? 160 : 131, tokens = 11;
         WeightTensor w = Weights(type, rows, cols, rng);
         float[] x = new float[tokens * cols];
         for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble() - 0.5f;
