@@ -100,3 +100,42 @@ public class Int8KernelTests
         }
     }
 }
+
+/// <summary>Cria's int8 products against ggml's own CPU vec_dot on the same blocks.</summary>
+public class Int8KernelGgmlTests
+{
+    [SkippableTheory]
+    [InlineData(DType.Q8_0, 1e-5)]
+    [InlineData(DType.Q4_0, 1e-5)]
+    // ggml's Q8_K rounds activations with a signed scale (−127/max), Cria symmetrically: a few values differ by one step.
+    [InlineData(DType.Q4_K, 2e-3)]
+    [InlineData(DType.Q6_K, 2e-3)]
+    public unsafe void Matches_ggml_vec_dot(DType type, double relative)
+    {
+        GgmlCpuReference ggml = GgmlCpuReference.Get();
+        const int rows = 13;
+        foreach (int cols in new[] { 256, 768, 2048 })
+        {
+            Random rng = new(cols + (int)type);
+            byte[] w = Int8KernelTests.RandomWeights(type, rows, cols, rng);
+            float[] x = new float[cols];
+            for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+            float[] y = new float[rows];
+            long rowBytes = type.ByteCount(cols);
+            float[] row = new float[cols];
+            fixed (byte* pw = w)
+            fixed (float* px = x, py = y)
+            {
+                MatMul.Forward(new WeightTensor("w", type, rows, cols, pw), px, 1, py);
+                for (int r = 0; r < rows; r++)
+                {
+                    float expected = ggml.VecDot(type, pw + r * rowBytes, x);
+                    Dequantize.Row(type, pw + r * rowBytes, row);
+                    double scale = 0;
+                    for (int i = 0; i < cols; i++) scale += Math.Abs(row[i] * x[i]);
+                    Assert.True(Math.Abs(y[r] - expected) <= relative * scale, $"{type} {cols} r={r}: Cria {y[r]} vs ggml {expected} (Σ|w·x| {scale:F2})");
+                }
+            }
+        }
+    }
+}
