@@ -12,7 +12,8 @@ namespace Cria.Tensors;
 /// whether the token came alone or in a batch: Q8_0 and Q4_0 weights are multiplied in their block layout against
 /// the activations rounded to int8 blocks of 32, Q4_K and Q6_K against int8 blocks of 256 (as ggml's vec_dot does
 /// with Q8_0 and Q8_K activations), for every batch size; every other type is
-/// converted to float32 a block of rows at a time (reused for every token) and multiplied in float32.
+/// converted to float32 a block of rows at a time (reused for every token) and multiplied in float32 (for one
+/// F16 token, the conversion happens in registers with the same sums, see <see cref="F16Kernels"/>).
 /// </para>
 /// </summary>
 public static unsafe class MatMul
@@ -106,6 +107,12 @@ public static unsafe class MatMul
             WeightTensor w = W!;
             int n = w.Rows, k = w.Cols;
             int r0 = b * RowsPerBlock, rows = Math.Min(RowsPerBlock, n - r0);
+            if (Tokens == 1 && w.Type == DType.F16 && F16Kernels.Available)
+            {
+                // Same arithmetic as the converted block below, without the pass through scratch.
+                F16Kernels.Rows(w.Row(r0), w.RowBytes, rows, k, X, Y + r0);
+                return;
+            }
             float* wf = BlockAsFloat(w, r0, rows);
             // Tokens in tiles so a tile of activations stays in cache while the block of rows is reused.
             const int TokenTile = 64;

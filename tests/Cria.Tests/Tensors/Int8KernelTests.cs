@@ -139,3 +139,35 @@ public class Int8KernelGgmlTests
         }
     }
 }
+
+/// <summary>After its first call on a thread, MatMul allocates no managed memory, whatever the weight type.</summary>
+public class MatMulAllocationTests
+{
+    [Theory]
+    [InlineData(DType.F32)]
+    [InlineData(DType.F16)]
+    [InlineData(DType.Q8_0)]
+    [InlineData(DType.Q4_K)]
+    public unsafe void Steady_state_calls_allocate_nothing(DType type)
+    {
+        const int rows = 40, cols = 256;
+        byte[] w = type == DType.F32 ? new byte[rows * cols * 4] : Int8KernelTests.RandomWeights(type == DType.F16 ? DType.Q8_0 : type, rows, cols, new Random(1));
+        if (type == DType.F16) w = new byte[rows * cols * 2];
+        float[] x = new float[3 * cols], y = new float[3 * rows];
+        using WorkerPool pool = new(2);
+        fixed (byte* pw = w)
+        fixed (float* px = x, py = y)
+        {
+            WeightTensor t = new("w", type, rows, cols, pw);
+            MatMul.Forward(t, px, 3, py, pool);
+            MatMul.Forward(t, px, 1, py, pool);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++)
+            {
+                MatMul.Forward(t, px, 1, py, pool);
+                MatMul.Forward(t, px, 3, py, pool);
+            }
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+    }
+}
