@@ -18,5 +18,5 @@ internal static unsafe class HalfTable
     }
 
     /// <summary>The fp16 value stored little-endian at p.</summary>
-    public static float Read(byte* p) => Values[p[0] | (p[1] << 8)];
+    public static float Read(byte* p) => Values[BitConverter.IsLittleEndian ? *(ushort*)p : p[0] | (p[1] << 8)];
 }

@@ -16,14 +16,119 @@ internal static unsafe class KQuantKernels
     public static void Rows<TD>(DType type, byte* w, long rowBytes, int rows, ActivationBlocks a, float* y, int ldy) where TD : IInt8Dot
     {
         int nb = a.BlocksPerToken;
+        float* out4 = stackalloc float[4];
         for (int r = 0; r < rows; r++)
         {
             byte* wr = w + r * rowBytes;
-            for (int t = 0; t < a.Tokens; t++)
+            int t = 0;
+            // Prefill: each weight block is unpacked once for 4 tokens.
+            for (; t + 4 <= a.Tokens; t += 4)
+            {
+                if (type == DType.Q4_K) Q4K4<TD>(wr, nb, a, t, out4);
+                else Q6K4<TD>(wr, nb, a, t, out4);
+                for (int j = 0; j < 4; j++) y[(long)(t + j) * ldy + r] = out4[j];
+            }
+            for (; t < a.Tokens; t++)
                 y[(long)t * ldy + r] = type == DType.Q4_K
                     ? Q4K<TD>(wr, nb, a.Q(t), a.D(t), a.Sums(t))
                     : Q6K<TD>(wr, nb, a.Q(t), a.D(t), a.Sums(t));
         }
+    }
+
+    private static void Q4K4<TD>(byte* w, int nb, ActivationBlocks a, int t, float* y) where TD : IInt8Dot
+    {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        Vector256<byte> mask = Vector256.Create((byte)0x0F);
+        sbyte* x0 = a.Q(t), x1 = a.Q(t + 1), x2 = a.Q(t + 2), x3 = a.Q(t + 3);
+        int* mins = stackalloc int[8];
+        for (int b = 0; b < nb; b++)
+        {
+            byte* blk = w + b * 144, packed = blk + 4, qs = blk + 16;
+            int xo = b * 256;
+            Vector256<int> c0 = Vector256<int>.Zero, c1 = c0, c2 = c0, c3 = c0;
+            for (int c = 0; c < 4; c++)
+            {
+                KQuantScales.ScaleMin(packed, 2 * c, out byte sa, out byte ma);
+                KQuantScales.ScaleMin(packed, 2 * c + 1, out byte sb, out byte mb);
+                mins[2 * c] = ma;
+                mins[2 * c + 1] = mb;
+                Vector256<byte> q = Vector256.Load(qs + 32 * c);
+                Vector256<byte> lo = q & mask, hi = Vector256.ShiftRightLogical(q.AsUInt16(), 4).AsByte() & mask;
+                Vector256<short> va = Vector256.Create((short)sa), vb = Vector256.Create((short)sb);
+                int o = xo + 64 * c;
+                c0 = TD.DotScaled(TD.DotScaled(c0, Avx2.MultiplyAddAdjacent(lo, Vector256.Load(x0 + o)), va), Avx2.MultiplyAddAdjacent(hi, Vector256.Load(x0 + o + 32)), vb);
+                c1 = TD.DotScaled(TD.DotScaled(c1, Avx2.MultiplyAddAdjacent(lo, Vector256.Load(x1 + o)), va), Avx2.MultiplyAddAdjacent(hi, Vector256.Load(x1 + o + 32)), vb);
+                c2 = TD.DotScaled(TD.DotScaled(c2, Avx2.MultiplyAddAdjacent(lo, Vector256.Load(x2 + o)), va), Avx2.MultiplyAddAdjacent(hi, Vector256.Load(x2 + o + 32)), vb);
+                c3 = TD.DotScaled(TD.DotScaled(c3, Avx2.MultiplyAddAdjacent(lo, Vector256.Load(x3 + o)), va), Avx2.MultiplyAddAdjacent(hi, Vector256.Load(x3 + o + 32)), vb);
+            }
+            float dw = HalfTable.Read(blk), dmin = HalfTable.Read(blk + 2);
+            s0 = Q4KFinish(s0, Sum(c0), mins, a.Sums(t) + b * 16, a.D(t)[b], dw, dmin);
+            s1 = Q4KFinish(s1, Sum(c1), mins, a.Sums(t + 1) + b * 16, a.D(t + 1)[b], dw, dmin);
+            s2 = Q4KFinish(s2, Sum(c2), mins, a.Sums(t + 2) + b * 16, a.D(t + 2)[b], dw, dmin);
+            s3 = Q4KFinish(s3, Sum(c3), mins, a.Sums(t + 3) + b * 16, a.D(t + 3)[b], dw, dmin);
+        }
+        y[0] = s0;
+        y[1] = s1;
+        y[2] = s2;
+        y[3] = s3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Q4KFinish(float sum, int isum, int* mins, int* bs, float dx, float dw, float dmin)
+    {
+        int msum = 0;
+        for (int j = 0; j < 8; j++) msum += mins[j] * (bs[2 * j] + bs[2 * j + 1]);
+        sum = MathF.FusedMultiplyAdd(dx * dw, isum, sum);
+        return MathF.FusedMultiplyAdd(-(dx * dmin), msum, sum);
+    }
+
+    private static void Q6K4<TD>(byte* w, int nb, ActivationBlocks a, int t, float* y) where TD : IInt8Dot
+    {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        Vector256<byte> low4 = Vector256.Create((byte)0x0F), low2 = Vector256.Create((byte)0x03);
+        sbyte* x0 = a.Q(t), x1 = a.Q(t + 1), x2 = a.Q(t + 2), x3 = a.Q(t + 3);
+        for (int b = 0; b < nb; b++)
+        {
+            byte* blk = w + b * 210;
+            sbyte* sc = (sbyte*)(blk + 192);
+            Vector256<int> c0 = Vector256<int>.Zero, c1 = c0, c2 = c0, c3 = c0;
+            for (int h = 0; h < 2; h++)
+            {
+                byte* ql = blk + 64 * h;
+                Vector256<byte> l0 = Vector256.Load(ql), l1 = Vector256.Load(ql + 32), hb = Vector256.Load(blk + 128 + 32 * h);
+                Vector256<ushort> hw = hb.AsUInt16();
+                sbyte* sh = sc + 8 * h;
+                int o = b * 256 + 128 * h;
+                for (int quarter = 0; quarter < 4; quarter++)
+                {
+                    Vector256<byte> low = quarter switch { 0 => l0 & low4, 1 => l1 & low4, 2 => (l0.AsUInt16() >> 4).AsByte() & low4, _ => (l1.AsUInt16() >> 4).AsByte() & low4 };
+                    Vector256<byte> q = low | (((hw >> (2 * quarter)).AsByte() & low2).AsUInt16() << 4).AsByte();
+                    Vector256<short> scales = Scales(sh[2 * quarter], sh[2 * quarter + 1]);
+                    int xo = o + 32 * quarter;
+                    c0 = TD.DotScaled(c0, Avx2.MultiplyAddAdjacent(q, Vector256.Load(x0 + xo)), scales);
+                    c1 = TD.DotScaled(c1, Avx2.MultiplyAddAdjacent(q, Vector256.Load(x1 + xo)), scales);
+                    c2 = TD.DotScaled(c2, Avx2.MultiplyAddAdjacent(q, Vector256.Load(x2 + xo)), scales);
+                    c3 = TD.DotScaled(c3, Avx2.MultiplyAddAdjacent(q, Vector256.Load(x3 + xo)), scales);
+                }
+            }
+            float dw = HalfTable.Read(blk + 208);
+            s0 = Q6KFinish(s0, Sum(c0), sc, a.Sums(t) + b * 16, a.D(t)[b], dw);
+            s1 = Q6KFinish(s1, Sum(c1), sc, a.Sums(t + 1) + b * 16, a.D(t + 1)[b], dw);
+            s2 = Q6KFinish(s2, Sum(c2), sc, a.Sums(t + 2) + b * 16, a.D(t + 2)[b], dw);
+            s3 = Q6KFinish(s3, Sum(c3), sc, a.Sums(t + 3) + b * 16, a.D(t + 3)[b], dw);
+        }
+        y[0] = s0;
+        y[1] = s1;
+        y[2] = s2;
+        y[3] = s3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Q6KFinish(float sum, int isum, sbyte* sc, int* bs, float dx, float dw)
+    {
+        int msum = 0;
+        for (int j = 0; j < 16; j++) msum += sc[j] * bs[j];
+        return MathF.FusedMultiplyAdd(dx * dw, isum - 32 * msum, sum);
     }
 
     public static void RowsScalar(DType type, byte* w, long rowBytes, int rows, ActivationBlocks a, float* y, int ldy)
