@@ -22,6 +22,7 @@ public static class CriaApp
             config.AddCommand<GenerateCommand>("generate").WithDescription("Generate text from a prompt (streamed to stdout).");
             config.AddCommand<ChatCommand>("chat").WithDescription("Chat with a model interactively.");
             config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Print the token ids of a text.");
+            config.AddCommand<QuantizeCommand>("quantize").WithDescription("Re-store a GGUF model's matrices as Q8_0, Q4_0, Q4_K, Q6_K, F16 or BF16.");
             config.AddCommand<LogitsCommand>("logits").WithDescription("Write raw float32 logits for a sequence of token ids.");
         });
         try
