@@ -17,7 +17,9 @@ internal static class RandomCommand
             "f16" => DType.F16,
             "q8_0" => DType.Q8_0,
             "q4_0" => DType.Q4_0,
-            var other => throw new ArgumentException($"--type must be f32, f16, q8_0 or q4_0, not '{other}'"),
+            "q4_k" => DType.Q4_K,
+            "q6_k" => DType.Q6_K,
+            var other => throw new ArgumentException($"--type must be f32, f16, q8_0, q4_0, q4_k or q6_k, not '{other}'"),
         };
         ulong seed = ulong.Parse(o.String("seed", "1")!, CultureInfo.InvariantCulture);
         o.RejectUnknown();

@@ -55,6 +55,8 @@ internal static class SpeedCommand
 
             double bandwidth = MemoryBandwidth.Measure(WorkerPool.Shared);
             Report(path, loaded, bytesPerToken, bandwidth, p, n, reps, threads, load, subjects, pp, tg, peerNote ?? agreement);
+            (double allocated, int collections) = cria.DecodeAllocation(prompt, gen);
+            Console.WriteLine($"Cria managed allocation while decoding (after the first token): {allocated:F0} bytes per token on the calling thread; {collections} gen-0 collections over {n - 1} tokens");
             if (breakdown) MatMulShare.Report(cria, loaded.Weights, p, reps, Summary.Of(pp[cria]).Mean, Summary.Of(tg[cria]).Mean);
         }
         finally

@@ -1,54 +1,137 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using Cria.Model;
 
 namespace Cria.Tensors;
 
 /// <summary>
 /// y[t, n] = Σ_k x[t, k] · W[n, k] for a stored weight matrix W of any type: matrix-matrix for prompt
-/// prefill (many t), matrix-vector for decoding (t = 1). Work is split over blocks of W's rows; each
-/// block is converted to float32 once (when W is not F32) and reused for every token.
+/// prefill (many t), matrix-vector for decoding (t = 1). Work is split over blocks of W's rows.
+/// <para>
+/// The kernel is chosen by W's type alone, never by the number of tokens, so a (row, token) output is the same bits
+/// whether the token came alone or in a batch: Q8_0 and Q4_0 weights are multiplied in their block layout against
+/// the activations rounded to int8 blocks of 32, Q4_K and Q6_K against int8 blocks of 256 (as ggml's vec_dot does
+/// with Q8_0 and Q8_K activations), for every batch size; every other type is
+/// converted to float32 a block of rows at a time (reused for every token) and multiplied in float32 (for one
+/// F16 token, the conversion happens in registers with the same sums, see <see cref="F16Kernels"/>).
+/// </para>
 /// </summary>
 public static unsafe class MatMul
 {
     private const int RowsPerBlock = 16;
 
-    [ThreadStatic] private static float* _scratch;
-    [ThreadStatic] private static long _scratchFloats;
+    [ThreadStatic] private static Job? _job;
+
+    /// <summary>Tests switch this off to check the AVX2 path on a CPU that has AVX-VNNI.</summary>
+    internal static bool AllowVnni { get; set; } = true;
+
+    /// <summary>True when W's type is multiplied against int8-rounded activations (see the class remarks).</summary>
+    public static bool QuantizesActivations(DType type) => type is DType.Q8_0 or DType.Q4_0 or DType.Q4_K or DType.Q6_K;
 
     public static void Forward(WeightTensor w, float* x, int tokens, float* y, WorkerPool? pool = null)
     {
+        if (tokens <= 0) return;
         pool ??= WorkerPool.Shared;
-        int n = w.Rows, k = w.Cols;
-        int blocks = (n + RowsPerBlock - 1) / RowsPerBlock;
-        nint px = (nint)x, py = (nint)y;
-        pool.For(blocks, b =>
+        // One reusable job per calling thread: its delegates are bound once, so a call allocates nothing.
+        Job job = _job ??= new Job();
+        job.W = w;
+        job.X = x;
+        job.Y = y;
+        job.Tokens = tokens;
+        int blocks = (w.Rows + RowsPerBlock - 1) / RowsPerBlock;
+        if (QuantizesActivations(w.Type))
         {
-            int r0 = b * RowsPerBlock;
-            int rows = Math.Min(RowsPerBlock, n - r0);
-            float* wf = BlockAsFloat(w, r0, rows);
-            ComputeBlock(wf, rows, k, (float*)px, tokens, (float*)py, n, r0);
-        });
-    }
-
-    private static float* BlockAsFloat(WeightTensor w, int r0, int rows)
-    {
-        if (w.Type == DType.F32) return (float*)w.Row(r0);
-        long need = (long)rows * w.Cols;
-        if (_scratchFloats < need)
-        {
-            if (_scratch != null) NativeMemory.AlignedFree(_scratch);
-            _scratch = (float*)NativeMemory.AlignedAlloc((nuint)(need * sizeof(float)), 64);
-            _scratchFloats = need;
+            job.Acts.Reserve(tokens, w.Cols, w.Type.BlockSize());
+            job.Path = Int8Path();
+            pool.For(tokens, job.QuantizeToken);
+            pool.For(blocks, job.Int8Block);
         }
-        for (int r = 0; r < rows; r++) Dequantize.Row(w.Type, w.Row(r0 + r), new Span<float>(_scratch + (long)r * w.Cols, w.Cols));
-        return _scratch;
+        else
+        {
+            pool.For(blocks, job.FloatBlock);
+        }
+        job.W = null;
     }
 
-    private static void ComputeBlock(float* wf, int rows, int k, float* x, int tokens, float* y, int n, int r0)
+    internal enum Int8Kernel { Scalar, Avx2, Vnni }
+
+    internal static Int8Kernel Int8Path()
     {
-        // Tokens in tiles so a tile of activations stays in cache while the block of rows is reused.
-        const int TokenTile = 64;
-        for (int t0 = 0; t0 < tokens; t0 += TokenTile)
-            DotKernels.Block(wf, rows, x + (long)t0 * k, Math.Min(TokenTile, tokens - t0), k, y + (long)t0 * n + r0, n);
+        if (Simd.Level < SimdLevel.V256 || !Avx2.IsSupported) return Int8Kernel.Scalar;
+        return AvxVnni.IsSupported && AllowVnni ? Int8Kernel.Vnni : Int8Kernel.Avx2;
+    }
+
+    private sealed class Job
+    {
+        [ThreadStatic] private static float* _scratch;
+        [ThreadStatic] private static long _scratchFloats;
+
+        public WeightTensor? W;
+        public float* X, Y;
+        public int Tokens;
+        public Int8Kernel Path;
+        public readonly ActivationBlocks Acts = new();
+        public readonly Action<int> QuantizeToken, Int8Block, FloatBlock;
+
+        public Job()
+        {
+            QuantizeToken = t => Acts.QuantizeToken(X, t);
+            Int8Block = RunInt8Block;
+            FloatBlock = RunFloatBlock;
+        }
+
+        private void RunInt8Block(int b)
+        {
+            WeightTensor w = W!;
+            int r0 = b * RowsPerBlock, rows = Math.Min(RowsPerBlock, w.Rows - r0);
+            byte* wr = w.Row(r0);
+            float* y = Y + r0;
+            int n = w.Rows;
+            switch (w.Type, Path)
+            {
+                case (DType.Q8_0, Int8Kernel.Vnni): Block32Kernels.Rows<Q8_0Block, VnniDot>(wr, w.RowBytes, rows, Acts, y, n); break;
+                case (DType.Q8_0, Int8Kernel.Avx2): Block32Kernels.Rows<Q8_0Block, Avx2Dot>(wr, w.RowBytes, rows, Acts, y, n); break;
+                case (DType.Q8_0, _): Block32Kernels.RowsScalar<Q8_0Block>(wr, w.RowBytes, rows, Acts, y, n); break;
+                case (DType.Q4_0, Int8Kernel.Vnni): Block32Kernels.Rows<Q4_0Block, VnniDot>(wr, w.RowBytes, rows, Acts, y, n); break;
+                case (DType.Q4_0, Int8Kernel.Avx2): Block32Kernels.Rows<Q4_0Block, Avx2Dot>(wr, w.RowBytes, rows, Acts, y, n); break;
+                case (DType.Q4_0, _): Block32Kernels.RowsScalar<Q4_0Block>(wr, w.RowBytes, rows, Acts, y, n); break;
+                case (DType.Q4_K or DType.Q6_K, Int8Kernel.Vnni): KQuantKernels.Rows<VnniDot>(w.Type, wr, w.RowBytes, rows, Acts, y, n); break;
+                case (DType.Q4_K or DType.Q6_K, Int8Kernel.Avx2): KQuantKernels.Rows<Avx2Dot>(w.Type, wr, w.RowBytes, rows, Acts, y, n); break;
+                case (DType.Q4_K or DType.Q6_K, _): KQuantKernels.RowsScalar(w.Type, wr, w.RowBytes, rows, Acts, y, n); break;
+                default: throw new InvalidOperationException($"no int8 kernel for {w.Type}");
+            }
+        }
+
+        private void RunFloatBlock(int b)
+        {
+            WeightTensor w = W!;
+            int n = w.Rows, k = w.Cols;
+            int r0 = b * RowsPerBlock, rows = Math.Min(RowsPerBlock, n - r0);
+            if (Tokens == 1 && w.Type == DType.F16 && F16Kernels.Available)
+            {
+                // Same arithmetic as the converted block below, without the pass through scratch.
+                F16Kernels.Rows(w.Row(r0), w.RowBytes, rows, k, X, Y + r0);
+                return;
+            }
+            float* wf = BlockAsFloat(w, r0, rows);
+            // Tokens in tiles so a tile of activations stays in cache while the block of rows is reused.
+            const int TokenTile = 64;
+            for (int t0 = 0; t0 < Tokens; t0 += TokenTile)
+                DotKernels.Block(wf, rows, X + (long)t0 * k, Math.Min(TokenTile, Tokens - t0), k, Y + (long)t0 * n + r0, n);
+        }
+
+        private static float* BlockAsFloat(WeightTensor w, int r0, int rows)
+        {
+            if (w.Type == DType.F32) return (float*)w.Row(r0);
+            long need = (long)rows * w.Cols;
+            if (_scratchFloats < need)
+            {
+                if (_scratch != null) NativeMemory.AlignedFree(_scratch);
+                _scratch = (float*)NativeMemory.AlignedAlloc((nuint)(need * sizeof(float)), 64);
+                _scratchFloats = need;
+            }
+            for (int r = 0; r < rows; r++) Dequantize.Row(w.Type, w.Row(r0 + r), new Span<float>(_scratch + (long)r * w.Cols, w.Cols));
+            return _scratch;
+        }
     }
 }

@@ -1,3 +1,4 @@
+using Cria.Tensors;
 using Cria.Model;
 
 namespace Cria.Tests.Model;
@@ -85,6 +86,8 @@ internal static class ReferenceForward
 
     private static double[] MatVec(WeightTensor w, double[] x)
     {
+        // The engine rounds activations to int8 blocks before these types' products (see MatMul); so does the reference.
+        if (MatMul.QuantizesActivations(w.Type)) x = Tests.Tensors.Int8ActivationReference.Rounded(x.Select(v => (float)v).ToArray(), w.Type);
         float[] row = new float[w.Cols];
         double[] y = new double[w.Rows];
         for (int r = 0; r < w.Rows; r++)

@@ -95,22 +95,7 @@ public class StoredTypeTests
         string src = Fixtures.Path_("models/gguf/stories260K/stories260K.gguf");
         using TempDir d = new();
         string dst = d.File($"stories260K-{type}.gguf");
-        using (GgufFile g = GgufFile.Open(src))
-        {
-            GgufWriter w = new();
-            foreach (var kv in g.Metadata) w.Set(kv.Key, kv.Value);
-            foreach (GgufTensorInfo t in g.Tensors)
-            {
-                float[] values = new float[t.Elements];
-                Dequantize.Row(t.Type, g.TensorData(t), values);
-                // Quantize the matrices whose rows fit the block size, as a mixed-type GGUF does.
-                DType target = t.Shape.Length == 2 && t.Shape[0] % type.BlockSize() == 0 ? type : DType.F32;
-                byte[] data = new byte[target.ByteCount(t.Elements)];
-                fixed (byte* p = data) Quantize.Row(target, values, p);
-                w.AddTensor(t.Name, target, t.Shape, data);
-            }
-            w.Write(dst);
-        }
+        QuantizedGguf.Write(src, dst, type);
         using (GgufFile check = GgufFile.Open(dst)) Assert.Contains(check.Tensors, t => t.Type == type);
         AssertMatchesReference(dst);
     }

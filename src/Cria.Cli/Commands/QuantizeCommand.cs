@@ -1,0 +1,46 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using Cria.Formats;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Cria.Cli.Commands;
+
+public sealed class QuantizeSettings : CommandSettings
+{
+    [CommandArgument(0, "<input>")]
+    [Description("GGUF model to read.")]
+    public string Input { get; set; } = "";
+
+    [CommandArgument(1, "<output>")]
+    [Description("GGUF file to write (replaced atomically).")]
+    public string Output { get; set; } = "";
+
+    [CommandOption("--type <TYPE>")]
+    [Description("q8_0, q4_0, q4_k, q6_k, f16, bf16 or f32: the type of every matrix whose rows fit its block (others stay F32).")]
+    public string Type { get; set; } = "";
+}
+
+public sealed class QuantizeCommand : Command<QuantizeSettings>
+{
+    public override int Execute(CommandContext context, QuantizeSettings settings, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(settings.Type)) throw new ArgumentException($"--type is required ({GgufQuantizer.TypeNames})");
+        var type = GgufQuantizer.ParseType(settings.Type);
+        long start = Stopwatch.GetTimestamp();
+        QuantizeSummary summary = null!;
+        // Progress goes to stderr so stdout carries only the summary line.
+        IAnsiConsole err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        err.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                ProgressTask task = ctx.AddTask($"quantizing to {type}", maxValue: 1);
+                summary = GgufQuantizer.Quantize(settings.Input, settings.Output, type, (done, total) => task.Value = (double)done / total);
+                task.Value = 1;
+            });
+        Console.Out.WriteLine($"wrote {settings.Output}: {summary.Converted} matrices as {type}, {summary.KeptF32} tensors as F32, " +
+            $"{summary.OutputBytes / 1e6:F1} MB in {Stopwatch.GetElapsedTime(start).TotalSeconds:F1} s");
+        return 0;
+    }
+}
