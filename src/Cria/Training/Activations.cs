@@ -57,9 +57,20 @@ public sealed unsafe class Activations : IDisposable
         for (int l = 0; l < c.Layers; l++)
             Layers[l] = new LayerActivations
             {
-                Input = Take(n * d), Rstd1 = Take(n), Norm1 = Take(n * d), Q = Take(n * qd), K = Take(n * kv), V = Take(n * kv),
-                Probs = Take((long)batch * c.Heads * seq * seq), AttnOut = Take(n * qd), Mid = Take(n * d), Rstd2 = Take(n),
-                Norm2 = Take(n * d), Gate = Take(n * h), Up = Take(n * h), Act = Take(n * h),
+                Input = Take(n * d),
+                Rstd1 = Take(n),
+                Norm1 = Take(n * d),
+                Q = Take(n * qd),
+                K = Take(n * kv),
+                V = Take(n * kv),
+                Probs = Take((long)batch * c.Heads * seq * seq),
+                AttnOut = Take(n * qd),
+                Mid = Take(n * d),
+                Rstd2 = Take(n),
+                Norm2 = Take(n * d),
+                Gate = Take(n * h),
+                Up = Take(n * h),
+                Act = Take(n * h),
             };
         Final = Take(n * d);
         RstdF = Take(n);
