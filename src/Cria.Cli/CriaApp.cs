@@ -22,6 +22,12 @@ public static class CriaApp
             config.AddCommand<GenerateCommand>("generate").WithDescription("Generate text from a prompt (streamed to stdout).");
             config.AddCommand<ChatCommand>("chat").WithDescription("Chat with a model interactively.");
             config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Print the token ids of a text.");
+            config.AddBranch("data", data =>
+            {
+                data.SetDescription("Prepare training data.");
+                data.AddCommand<DataPrepareCommand>("prepare").WithDescription("Tokenize text or JSONL files into token shards for cria train.");
+            });
+            config.AddCommand<TrainCommand>("train").WithDescription("Train a model from scratch or continue training a checkpoint.");
             config.AddCommand<LogitsCommand>("logits").WithDescription("Write raw float32 logits for a sequence of token ids.");
         });
         try

@@ -60,12 +60,19 @@ public sealed class TrainableLlama
         Parameters = new ParameterSet(list);
     }
 
-    /// <summary>Copies (dequantizing to fp32) the weights of a loaded checkpoint.</summary>
-    public static TrainableLlama FromLoaded(LoadedModel loaded)
+    /// <summary>
+    /// Copies (dequantizing to fp32) the weights of a loaded checkpoint. With <paramref name="layout"/> =
+    /// Interleaved a rotate-half (Hugging Face) checkpoint's q/k rows are put back into interleaved order, so
+    /// a run resumed from its HF checkpoint computes in the same order as before.
+    /// </summary>
+    public static TrainableLlama FromLoaded(LoadedModel loaded, RopeLayout? layout = null)
     {
         if (loaded.Weights.RopeFreqFactors != null)
             throw new NotSupportedException($"{loaded.Path}: per-pair RoPE frequency factors (rope_freqs) are not supported for training");
-        TrainableLlama m = new(loaded.Config);
+        bool unpermute = layout == RopeLayout.Interleaved && loaded.Config.RopeLayout == RopeLayout.Halves;
+        if (layout == RopeLayout.Halves && loaded.Config.RopeLayout == RopeLayout.Interleaved)
+            throw new NotSupportedException("converting an interleaved checkpoint to rotate-half order for training is not supported");
+        TrainableLlama m = new(unpermute ? loaded.Config with { RopeLayout = RopeLayout.Interleaved } : loaded.Config);
         LlamaWeights w = loaded.Weights;
         m.CopyMatrix(m.Embedding, w.TokenEmbedding);
         for (int l = 0; l < m.Layers.Length; l++)
@@ -84,6 +91,13 @@ public sealed class TrainableLlama
         }
         w.FinalNorm.CopyTo(m.Parameters.ValueSpan(m.FinalNorm));
         if (!m.Config.TiedEmbeddings) m.CopyMatrix(m.Output, w.Output);
+        if (unpermute)
+        {
+            if (m.Config.RopeDim != m.Config.HeadDim) throw new NotSupportedException("partial-rotary checkpoints cannot be reordered to interleaved pairs");
+            foreach (LayerParameters p in m.Layers)
+                foreach (ParameterTensor t in new[] { p.Wq, p.Wk })
+                    CheckpointWriter.ToInterleaved(m.Parameters.ValueSpan(t).ToArray(), t.Rows, t.Cols, m.Config.HeadDim).CopyTo(m.Parameters.ValueSpan(t));
+        }
         return m;
     }
 
