@@ -25,8 +25,8 @@ public class DeterminismTests
         using WorkerPool pool = new(threads);
         using Trainer trainer = new(m, new TrainerOptions
         {
-            Batch = 3,
-            Seq = 40,
+            Batch = 2,
+            Seq = 24,
             GradAccum = 2,
             Schedule = new LrSchedule(3e-3f, 3e-4f, 3, 10, true),
             AdamW = new AdamWOptions { WeightDecay = 0.1f },
@@ -34,7 +34,7 @@ public class DeterminismTests
         }, pool);
         Random rng = new(3);
         int[] stream = Enumerable.Range(0, 2000).Select(_ => rng.Next(c.VocabSize)).ToArray();
-        RandomWindows data = new(new TokenStream([stream]), 40, 11);
+        RandomWindows data = new(new TokenStream([stream]), 24, 11);
         for (int i = 0; i < 10; i++) trainer.Step(data);
         byte[] bytes = new byte[m.Parameters.Values.Length * sizeof(float)];
         Buffer.BlockCopy(m.Parameters.Values, 0, bytes, 0, bytes.Length);
@@ -47,6 +47,5 @@ public class DeterminismTests
         byte[] one = TrainTenSteps(1);
         byte[] two = TrainTenSteps(2);
         Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(one)), Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(two)));
-        Assert.Equal(one, TrainTenSteps(2));
     }
 }

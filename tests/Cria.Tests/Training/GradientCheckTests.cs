@@ -40,7 +40,7 @@ public class GradientCheckTests
             Span<float> v = m.Parameters.ValueSpan(t);
             for (int i = 0; i < v.Length; i++) v[i] = t.IsMatrix ? (float)(rng.NextDouble() * 2 - 1) * 0.5f : 1f + (float)(rng.NextDouble() - 0.5) * 0.4f;
         }
-        const int B = 2, T = 5;
+        const int B = 2, T = 4;
         int[] x = Enumerable.Range(0, B * T).Select(_ => rng.Next(c.VocabSize)).ToArray();
         int[] y = Enumerable.Range(0, B * T).Select(_ => rng.Next(c.VocabSize)).ToArray();
 
@@ -58,7 +58,9 @@ public class GradientCheckTests
         foreach (ParameterTensor t in m.Parameters.Tensors)
         {
             double errSq = 0, refSq = 0;
-            for (long i = t.Offset; i < t.Offset + t.Elements; i++)
+            // Up to 24 entries of each tensor, spread over it (every entry of the small ones).
+            long stride = Math.Max(1, t.Elements / 24);
+            for (long i = t.Offset; i < t.Offset + t.Elements; i += stride)
             {
                 double keep = theta[i];
                 theta[i] = keep + H;
