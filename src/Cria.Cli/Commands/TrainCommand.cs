@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cria.Formats;
@@ -100,12 +101,16 @@ public sealed class TrainCommand : Command<TrainSettings>
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"training {modelName}: {c.ParameterCount:N0} parameters, {data.TrainTokens:N0} train tokens, batch {s.Batch}×{seq}×{s.GradAccum}, {s.TotalSteps} steps, {WorkerPool.Shared.Threads} threads, activations {trainer.Pass.ActivationBytes / 1048576.0:F0} MiB"));
 
+        // Ctrl-C (SIGINT) and SIGTERM finish the current step, save and exit cleanly.
+        using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.Cancel(); });
+        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
         Stopwatch total = Stopwatch.StartNew();
         int startStep = trainer.StepsDone;
         bool interrupted = false;
         while (trainer.StepsDone < s.TotalSteps)
         {
-            if (cancellationToken.IsCancellationRequested)
+            if (stop.IsCancellationRequested)
             {
                 interrupted = true;
                 break;
