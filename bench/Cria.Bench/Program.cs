@@ -8,6 +8,7 @@ try
     {
         "random" => RandomCommand.Run(options),
         "speed" => SpeedCommand.Run(options),
+        "train" => TrainSpeedCommand.Run(options),
         _ => Usage(),
     };
 }
@@ -23,6 +24,7 @@ static int Usage()
         usage:
           random --out FILE.gguf --shape 110m|tinyllama-1.1b|15m --type f32|f16|q8_0|q4_0 [--seed S]
           speed --model PATH [-p 128] [-n 64] [-r 3] [-t 2] [--peer] [--breakdown]
+          train [--shape 15m|42m|110m|260k] [--vocab 32000] [--batch 8] [--seq 256] [--steps 5] [-t 2]
         """);
     return 2;
 }

@@ -11,6 +11,9 @@ public sealed class MetricsLog : IDisposable
 {
     private readonly StreamWriter? _w;
 
+    public List<(int Step, double Loss)> Train { get; } = new();
+    public List<(int Step, double Loss)> Val { get; } = new();
+
     public MetricsLog(string? path, long? resumeStep)
     {
         if (path == null) return;
@@ -22,7 +25,12 @@ public sealed class MetricsLog : IDisposable
                 try
                 {
                     using JsonDocument d = JsonDocument.Parse(line);
-                    if (d.RootElement.TryGetProperty("step", out JsonElement e) && e.GetInt64() <= step) keep.Add(line);
+                    if (d.RootElement.TryGetProperty("step", out JsonElement e) && e.GetInt64() <= step)
+                    {
+                        keep.Add(line);
+                        if (d.RootElement.TryGetProperty("loss", out JsonElement l)) Train.Add((e.GetInt32(), l.GetDouble()));
+                        if (d.RootElement.TryGetProperty("val_loss", out JsonElement v)) Val.Add((e.GetInt32(), v.GetDouble()));
+                    }
                 }
                 catch (JsonException)
                 {
@@ -36,7 +44,10 @@ public sealed class MetricsLog : IDisposable
         foreach (string line in keep) _w.WriteLine(line);
     }
 
-    public void Step(StepResult r, double tokensPerSecond) => Write(j =>
+    public void Step(StepResult r, double tokensPerSecond)
+    {
+        Train.Add((r.Step, r.Loss));
+        Write(j =>
     {
         j.WriteNumber("step", r.Step);
         j.WriteNumber("loss", r.Loss);
@@ -44,12 +55,17 @@ public sealed class MetricsLog : IDisposable
         j.WriteNumber("grad_norm", r.GradNorm);
         j.WriteNumber("tokens_per_s", Math.Round(tokensPerSecond, 1));
     });
+    }
 
-    public void Eval(int step, float valLoss) => Write(j =>
+    public void Eval(int step, float valLoss)
+    {
+        Val.Add((step, valLoss));
+        Write(j =>
     {
         j.WriteNumber("step", step);
         j.WriteNumber("val_loss", valLoss);
     });
+    }
 
     private void Write(Action<Utf8JsonWriter> body)
     {

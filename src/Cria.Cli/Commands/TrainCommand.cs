@@ -84,6 +84,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             if (windows != null) windows.State = resumed.DataState;
         }
 
+        using MetricsLog log = new(s.Log, resumed?.Step);
         JsonObject settingsJson = JsonSerializer.SerializeToNode(s) as JsonObject ?? new JsonObject();
         void Save()
         {
@@ -94,10 +95,13 @@ public sealed class TrainCommand : Command<TrainSettings>
                 DataState = windows?.State ?? 0,
                 RopeLayout = c.RopeLayout == RopeLayout.Interleaved ? "interleaved" : "halves",
             };
-            CheckpointWriter.Write(model, outDir, tok.Path, tok.Tokenizer, dir => state.Write(dir, trainer.Optimizer));
+            CheckpointWriter.Write(model, outDir, tok.Path, tok.Tokenizer, dir =>
+            {
+                state.Write(dir, trainer.Optimizer);
+                LossPlot.Write(Path.Combine(dir, "loss.png"), log.Train, log.Val);
+            });
         }
 
-        using MetricsLog log = new(s.Log, resumed?.Step);
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"training {modelName}: {c.ParameterCount:N0} parameters, {data.TrainTokens:N0} train tokens, batch {s.Batch}×{seq}×{s.GradAccum}, {s.TotalSteps} steps, {WorkerPool.Shared.Threads} threads, activations {trainer.Pass.ActivationBytes / 1048576.0:F0} MiB"));
 
@@ -105,6 +109,12 @@ public sealed class TrainCommand : Command<TrainSettings>
         using CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.Cancel(); });
         using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
+        if (val != null && s.EvalEvery > 0 && trainer.StepsDone == 0)
+        {
+            float v0 = trainer.Evaluate(new RandomWindows(val, seq, s.Seed ^ 0xE7A1UL), s.EvalSteps);
+            log.Eval(0, v0);
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step 0 | validation loss {v0:F4}"));
+        }
         Stopwatch total = Stopwatch.StartNew();
         int startStep = trainer.StepsDone;
         bool interrupted = false;
