@@ -27,8 +27,10 @@ internal static class FmaPeak
         long count = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            Vector512<float> a0 = Vector512.Create(1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-            Vector512<float> a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+            // Distinct starting values, so the JIT cannot merge the chains into one.
+            Vector512<float> a0 = Vector512.Create(1f), a1 = Vector512.Create(1.1f), a2 = Vector512.Create(1.2f), a3 = Vector512.Create(1.3f);
+            Vector512<float> a4 = Vector512.Create(1.4f), a5 = Vector512.Create(1.5f), a6 = Vector512.Create(1.6f), a7 = Vector512.Create(1.7f);
+            Vector512<float> a8 = Vector512.Create(1.8f), a9 = Vector512.Create(1.9f), a10 = Vector512.Create(2.0f), a11 = Vector512.Create(2.1f);
             Vector512<float> m = Vector512.Create(0.9999999f), c = Vector512.Create(1e-7f);
             while (sw.Elapsed.TotalSeconds < seconds)
             {
@@ -45,7 +47,8 @@ internal static class FmaPeak
         }
         else
         {
-            Vector256<float> a0 = Vector256.Create(1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            Vector256<float> a0 = Vector256.Create(1f), a1 = Vector256.Create(1.1f), a2 = Vector256.Create(1.2f), a3 = Vector256.Create(1.3f);
+            Vector256<float> a4 = Vector256.Create(1.4f), a5 = Vector256.Create(1.5f), a6 = Vector256.Create(1.6f), a7 = Vector256.Create(1.7f);
             Vector256<float> m = Vector256.Create(0.9999999f), c = Vector256.Create(1e-7f);
             while (sw.Elapsed.TotalSeconds < seconds)
             {

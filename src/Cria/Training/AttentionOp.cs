@@ -31,9 +31,7 @@ public static unsafe class AttentionOp
             for (int u = 0; u <= t; u++)
             {
                 float* ku = (float*)pk + ((long)(b * s.Seq + u) * s.KvStride + g * hd);
-                float dot = 0;
-                for (int j = 0; j < hd; j++) dot += qt[j] * ku[j];
-                p[u] = dot * s.Scale;
+                p[u] = Kernels.Dot(qt, ku, hd) * s.Scale;
                 max = MathF.Max(max, p[u]);
             }
             float sum = 0;
@@ -50,8 +48,7 @@ public static unsafe class AttentionOp
             for (int u = 0; u <= t; u++)
             {
                 float* vu = (float*)pv + ((long)(b * s.Seq + u) * s.KvStride + g * hd);
-                float w = p[u];
-                for (int j = 0; j < hd; j++) ot[j] += w * vu[j];
+                Kernels.Axpy(p[u], vu, ot, hd);
             }
         });
     }
@@ -82,12 +79,8 @@ public static unsafe class AttentionOp
                     {
                         long kvOff = (long)(b * s.Seq + u) * s.KvStride + g * hd;
                         float* vu = (float*)pv + kvOff, dvu = (float*)pdv + kvOff;
-                        float d = 0;
-                        for (int j = 0; j < hd; j++)
-                        {
-                            d += dot[j] * vu[j];
-                            dvu[j] += p[u] * dot[j];
-                        }
+                        float d = Kernels.Dot(dot, vu, hd);
+                        Kernels.Axpy(p[u], dot, dvu, hd);
                         dp[u] = d;
                         pd += p[u] * d;
                     }
@@ -97,11 +90,8 @@ public static unsafe class AttentionOp
                         float ds = p[u] * (dp[u] - pd) * s.Scale;
                         long kvOff = (long)(b * s.Seq + u) * s.KvStride + g * hd;
                         float* ku = (float*)pk + kvOff, dku = (float*)pdk + kvOff;
-                        for (int j = 0; j < hd; j++)
-                        {
-                            dqt[j] += ds * ku[j];
-                            dku[j] += ds * qt[j];
-                        }
+                        Kernels.Axpy(ds, ku, dqt, hd);
+                        Kernels.Axpy(ds, qt, dku, hd);
                     }
                 }
         });

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Cria.Tensors;
 
 namespace Cria.Training;
@@ -8,6 +9,10 @@ namespace Cria.Training;
 /// </summary>
 public static unsafe class CrossEntropyOp
 {
+    [ThreadStatic] private static float[]? _row;
+
+    private static Span<float> Scratch(int vocab) => (_row is { } r && r.Length >= vocab ? r : _row = new float[vocab]).AsSpan(0, vocab);
+
     /// <summary>Per-token losses into <paramref name="losses"/>; returns their mean, summed in token order.</summary>
     public static float Forward(WorkerPool pool, float* logits, ReadOnlySpan<int> targets, int vocab, float[] losses)
     {
@@ -16,11 +21,11 @@ public static unsafe class CrossEntropyOp
         nint pl = (nint)logits;
         pool.For(n, t =>
         {
-            float* row = (float*)pl + (long)t * vocab;
-            float max = float.NegativeInfinity;
-            for (int i = 0; i < vocab; i++) max = MathF.Max(max, row[i]);
-            double sum = 0;
-            for (int i = 0; i < vocab; i++) sum += MathF.Exp(row[i] - max);
+            Span<float> row = new((float*)pl + (long)t * vocab, vocab), e = Scratch(vocab);
+            float max = TensorPrimitives.Max(row);
+            TensorPrimitives.Subtract(row, max, e);
+            TensorPrimitives.Exp(e, e);
+            double sum = TensorPrimitives.Sum<float>(e);
             losses[t] = (float)(Math.Log(sum) + max - row[tg[t]]);
         });
         double total = 0;
@@ -34,13 +39,12 @@ public static unsafe class CrossEntropyOp
         nint pl = (nint)logits;
         pool.For(tg.Length, t =>
         {
-            float* row = (float*)pl + (long)t * vocab;
-            float max = float.NegativeInfinity;
-            for (int i = 0; i < vocab; i++) max = MathF.Max(max, row[i]);
-            double sum = 0;
-            for (int i = 0; i < vocab; i++) sum += MathF.Exp(row[i] - max);
-            float inv = (float)(1 / sum);
-            for (int i = 0; i < vocab; i++) row[i] = MathF.Exp(row[i] - max) * inv * scale;
+            Span<float> row = new((float*)pl + (long)t * vocab, vocab);
+            float max = TensorPrimitives.Max(row);
+            TensorPrimitives.Subtract(row, max, row);
+            TensorPrimitives.Exp(row, row);
+            float sum = TensorPrimitives.Sum<float>(row);
+            TensorPrimitives.Multiply(row, scale / sum, row);
             row[tg[t]] -= scale;
         });
     }
