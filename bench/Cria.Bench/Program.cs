@@ -10,6 +10,7 @@ try
         "speed" => SpeedCommand.Run(options),
         "serve-load" => ServeLoadCommand.Run(options),
         "batch-step" => BatchStepCommand.Run(options),
+        "train" => TrainSpeedCommand.Run(options),
         _ => Usage(),
     };
 }
@@ -27,6 +28,7 @@ static int Usage()
           speed --model PATH [-p 128] [-n 64] [-r 3] [-t 2] [--peer] [--breakdown]
           serve-load --model PATH [--template chatml] [--clients 16] [--seconds 30] [--max-tokens 128] [--ctx 512] [--threads N]
           batch-step --model PATH [--positions 8,150] [--batches 1,4,16] [--steps 200] [--threads 1]
+          train [--shape 15m|42m|110m|260k] [--vocab 32000] [--batch 8] [--seq 256] [--steps 5] [-t 2]
         """);
     return 2;
 }

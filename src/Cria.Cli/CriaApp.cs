@@ -26,6 +26,12 @@ public static class CriaApp
             config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a model on benchmark tasks as lm-evaluation-harness does; records the run in the leaderboard.");
             config.AddCommand<LeaderboardCommand>("leaderboard").WithDescription("Rank evaluated models (table, Markdown, HTML, JSON or PNG).");
             config.AddCommand<QuantizeCommand>("quantize").WithDescription("Re-store a GGUF model's matrices as Q8_0, Q4_0, Q4_K, Q6_K, F16 or BF16.");
+            config.AddBranch("data", data =>
+            {
+                data.SetDescription("Prepare training data.");
+                data.AddCommand<DataPrepareCommand>("prepare").WithDescription("Tokenize text or JSONL files into token shards for cria train.");
+            });
+            config.AddCommand<TrainCommand>("train").WithDescription("Train a model from scratch or continue training a checkpoint.");
             config.AddCommand<LogitsCommand>("logits").WithDescription("Write raw float32 logits for a sequence of token ids.");
         });
         try

@@ -162,6 +162,10 @@ public static class ModelLoader
     {
         if (model.Format == "hf")
         {
+            // Checkpoints Cria trains from llama2.c models carry their tokenizer.bin instead of tokenizer.model.
+            string bin = System.IO.Path.Combine(modelPath, "tokenizer.bin");
+            if (File.Exists(bin) && !File.Exists(System.IO.Path.Combine(modelPath, "tokenizer.json")) && !File.Exists(System.IO.Path.Combine(modelPath, "tokenizer.model")))
+                return TokenizerLoader.FromLlama2cBin(bin, model.Config.VocabSize);
             LoadedTokenizer lt = TokenizerLoader.FromHfFolder(modelPath);
             model.ChatTemplate ??= lt.ChatTemplateSource;
             return lt;

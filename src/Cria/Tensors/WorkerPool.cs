@@ -122,6 +122,6 @@ public sealed class WorkerPool : IDisposable
     public void Dispose()
     {
         _stopping = true;
-        _start.Release(_threads.Length);
+        if (_threads.Length > 0) _start.Release(_threads.Length);
     }
 }

@@ -1,0 +1,94 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cria.Formats;
+
+namespace Cria.Training;
+
+/// <summary>
+/// What a checkpoint folder needs beyond the weights to continue a run exactly: the run's settings and
+/// step, the data sampler's position, the layout the weights were trained in (training_state.json), and
+/// the AdamW moments (optimizer.bin: magic, count, step, M, V, SHA-256 of everything before it).
+/// </summary>
+public sealed class TrainingState
+{
+    public const string StateName = "training_state.json";
+    public const string OptimizerName = "optimizer.bin";
+    private static readonly byte[] Magic = "CRIAOPT1"u8.ToArray();
+
+    public required JsonObject Settings { get; init; }
+    public required long Step { get; init; }
+    public required ulong DataState { get; init; }
+    public required string RopeLayout { get; init; }
+
+    public void Write(string dir, AdamW optimizer)
+    {
+        JsonObject o = new()
+        {
+            ["format"] = "cria-training-state",
+            ["version"] = 1,
+            ["step"] = Step,
+            ["data_state"] = DataState.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["rope_layout"] = RopeLayout,
+            ["settings"] = Settings.DeepClone(),
+        };
+        AtomicWrite.Bytes(Path.Combine(dir, StateName), JsonSerializer.SerializeToUtf8Bytes(o, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicWrite.Stream(Path.Combine(dir, OptimizerName), s =>
+        {
+            using IncrementalHash h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            void Put(ReadOnlySpan<byte> b)
+            {
+                s.Write(b);
+                h.AppendData(b);
+            }
+            Put(Magic);
+            Put(BitConverter.GetBytes((long)optimizer.M.Length));
+            Put(BitConverter.GetBytes(optimizer.Step));
+            Put(System.Runtime.InteropServices.MemoryMarshal.AsBytes(optimizer.M.AsSpan()));
+            Put(System.Runtime.InteropServices.MemoryMarshal.AsBytes(optimizer.V.AsSpan()));
+            s.Write(h.GetHashAndReset());
+        });
+    }
+
+    public static TrainingState Read(string dir)
+    {
+        string path = Path.Combine(dir, StateName);
+        if (!File.Exists(path)) throw new CriaFormatException(dir, StateName, "is missing: not a folder written by cria train, or written with --steps 0");
+        try
+        {
+            JsonObject o = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new CriaFormatException(path, "json", "is not an object");
+            if ((string?)o["format"] != "cria-training-state") throw new CriaFormatException(path, "format", "is not 'cria-training-state'");
+            return new TrainingState
+            {
+                Step = (long?)o["step"] ?? throw new CriaFormatException(path, "step", "is missing"),
+                DataState = ulong.Parse((string?)o["data_state"] ?? throw new CriaFormatException(path, "data_state", "is missing"), System.Globalization.CultureInfo.InvariantCulture),
+                RopeLayout = (string?)o["rope_layout"] ?? "halves",
+                Settings = o["settings"] as JsonObject ?? throw new CriaFormatException(path, "settings", "is missing"),
+            };
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or OverflowException)
+        {
+            throw new CriaFormatException(path, "json", e.Message);
+        }
+    }
+
+    /// <summary>Loads the moments into <paramref name="optimizer"/>, checking size and checksum first.</summary>
+    public static void ReadOptimizer(string dir, AdamW optimizer)
+    {
+        string path = Path.Combine(dir, OptimizerName);
+        if (!File.Exists(path)) throw new CriaFormatException(dir, OptimizerName, "is missing");
+        long count = optimizer.M.Length;
+        long expected = Magic.Length + 16 + count * 8 + 32;
+        long actual = new FileInfo(path).Length;
+        if (actual != expected) throw new CriaFormatException(path, "size", $"is {actual} bytes, expected {expected} for {count} parameters (corrupt, or from another model)");
+        byte[] all = File.ReadAllBytes(path);
+        byte[] hash = SHA256.HashData(all.AsSpan(0, all.Length - 32));
+        if (!hash.AsSpan().SequenceEqual(all.AsSpan(all.Length - 32))) throw new CriaFormatException(path, "checksum", "does not match: the file is corrupt");
+        if (!all.AsSpan(0, Magic.Length).SequenceEqual(Magic)) throw new CriaFormatException(path, "magic", "is not CRIAOPT1");
+        if (BitConverter.ToInt64(all, 8) != count) throw new CriaFormatException(path, "count", "does not match the model's parameter count");
+        optimizer.Step = BitConverter.ToInt64(all, 16);
+        int off = 24;
+        Buffer.BlockCopy(all, off, optimizer.M, 0, (int)(count * 4));
+        Buffer.BlockCopy(all, off + (int)(count * 4), optimizer.V, 0, (int)(count * 4));
+    }
+}
