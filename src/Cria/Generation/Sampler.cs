@@ -10,6 +10,7 @@ public sealed class Sampler
     private readonly SamplingOptions _options;
     private ulong _state;
     private (int Id, float Logit)[] _candidates = [];
+    private double[] _p = [];
 
     public Sampler(SamplingOptions options)
     {
@@ -34,16 +35,29 @@ public sealed class Sampler
 
         int n = logits.Length;
         if (_candidates.Length < n) _candidates = new (int, float)[n];
-        Span<(int Id, float Logit)> cand = _candidates.AsSpan(0, n);
-        for (int i = 0; i < n; i++) cand[i] = (i, logits[i]);
-        cand.Sort(static (a, b) => b.Logit != a.Logit ? b.Logit.CompareTo(a.Logit) : a.Id.CompareTo(b.Id));
+        if (_p.Length < n) _p = new double[n];
+        Span<(int Id, float Logit)> cand;
+        if (o.TopK > 0 && o.TopK < n)
+        {
+            // A full sort of a 32K–128K vocabulary per token would cost more than the forward pass of a small model.
+            cand = SelectTop(logits, o.TopK);
+        }
+        else
+        {
+            cand = _candidates.AsSpan(0, n);
+            for (int i = 0; i < n; i++) cand[i] = (i, logits[i]);
+            if (o.TopP < 1f || o.MinP > 0f) cand.Sort(ByLogitDescending);
+            else
+            {
+                // Plain temperature sampling needs no order; only the maximum, for a stable softmax.
+                int best = Argmax(logits);
+                (cand[0], cand[best]) = (cand[best], cand[0]);
+            }
+        }
 
-        int keep = o.TopK > 0 ? Math.Min(o.TopK, n) : n;
-        cand = cand[..keep];
-
-        // Probabilities at the chosen temperature, largest first.
+        // Probabilities at the chosen temperature (largest first when filtering needs the order).
         float max = cand[0].Logit;
-        double[] p = new double[cand.Length];
+        Span<double> p = _p.AsSpan(0, cand.Length);
         double sum = 0;
         for (int i = 0; i < cand.Length; i++)
         {
@@ -84,6 +98,41 @@ public sealed class Sampler
             if (r < acc) return cand[i].Id;
         }
         return cand[count - 1].Id;
+    }
+
+    private static int ByLogitDescending((int Id, float Logit) a, (int Id, float Logit) b) =>
+        b.Logit != a.Logit ? b.Logit.CompareTo(a.Logit) : a.Id.CompareTo(b.Id);
+
+    /// <summary>The k best (logit descending, then id ascending), sorted, via a size-k min-heap: O(n log k).</summary>
+    private Span<(int Id, float Logit)> SelectTop(ReadOnlySpan<float> logits, int k)
+    {
+        Span<(int Id, float Logit)> heap = _candidates.AsSpan(0, k);
+        for (int i = 0; i < k; i++) heap[i] = (i, logits[i]);
+        for (int i = k / 2 - 1; i >= 0; i--) SiftDown(heap, i);
+        for (int i = k; i < logits.Length; i++)
+        {
+            // heap[0] is the worst kept candidate; a later id only displaces it with a strictly larger logit.
+            if (logits[i] > heap[0].Logit)
+            {
+                heap[0] = (i, logits[i]);
+                SiftDown(heap, 0);
+            }
+        }
+        heap.Sort(ByLogitDescending);
+        return heap;
+    }
+
+    private static void SiftDown(Span<(int Id, float Logit)> heap, int i)
+    {
+        while (true)
+        {
+            int l = 2 * i + 1, r = l + 1, worst = i;
+            if (l < heap.Length && ByLogitDescending(heap[l], heap[worst]) > 0) worst = l;
+            if (r < heap.Length && ByLogitDescending(heap[r], heap[worst]) > 0) worst = r;
+            if (worst == i) return;
+            (heap[i], heap[worst]) = (heap[worst], heap[i]);
+            i = worst;
+        }
     }
 
     private void ApplyRepeatPenalty(Span<float> logits, ReadOnlySpan<int> history)

@@ -39,6 +39,19 @@ public class SamplerTests
     }
 
     [Fact]
+    public void Top_k_selection_breaks_ties_by_lower_id_on_a_large_vocabulary()
+    {
+        Random rng = new(4);
+        float[] logits = new float[32000];
+        for (int i = 0; i < logits.Length; i++) logits[i] = (float)Math.Round(rng.NextDouble() * 4, 1);
+        int[] expected = Enumerable.Range(0, logits.Length).OrderByDescending(i => logits[i]).ThenBy(i => i).Take(5).ToArray();
+        Sampler s = new(new SamplingOptions { Temperature = 100f, TopK = 5, TopP = 1, MinP = 0, Seed = 1 });
+        HashSet<int> seen = new();
+        for (int i = 0; i < 400; i++) seen.Add(s.Sample((float[])logits.Clone(), []));
+        Assert.Equal(expected.Order(), seen.Order());
+    }
+
+    [Fact]
     public void Top_p_keeps_the_smallest_set_reaching_p()
     {
         // At temperature 1: p ≈ [.036, .365, .221, .005, .330] → sorted .365, .330 (cum .695), .221 (cum .916).
