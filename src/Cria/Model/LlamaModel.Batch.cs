@@ -16,7 +16,7 @@ public sealed unsafe partial class LlamaModel
     public void ForwardBatch(ReadOnlySpan<int> tokens, KvCache[] caches, Span<float> logits)
     {
         LlamaConfig c = Config;
-        int B = tokens.Length, vocab = c.VocabSize, dim = c.Dim;
+        int B = tokens.Length, vocab = c.VocabSize;
         if (B == 0) throw new ArgumentException("no tokens to feed", nameof(tokens));
         if (caches.Length != B) throw new ArgumentException($"{B} tokens but {caches.Length} caches", nameof(caches));
         if (logits.Length < (long)B * vocab) throw new ArgumentException("logits buffer is too small", nameof(logits));
@@ -29,75 +29,14 @@ public sealed unsafe partial class LlamaModel
                 if (ReferenceEquals(caches[i], caches[j])) throw new ArgumentException($"caches {j} and {i} are the same object", nameof(caches));
         }
 
-        if (_buffers == null || _buffers.Capacity < B)
-        {
-            _buffers?.Dispose();
-            _buffers = new ForwardBuffers(c, Math.Max(B, Math.Min(MaxBatch, 16)));
-        }
-        ForwardBuffers b = _buffers;
-        int pairs = _rope.Pairs;
+        EnsureRows(B);
         for (int t = 0; t < B; t++)
         {
-            _w.TokenEmbedding.ReadRow(tokens[t], new Span<float>(b.X + (long)t * dim, dim));
-            _rope.Angles(caches[t].Length, b.Cos + t * pairs, b.Sin + t * pairs);
+            _rowCaches[t] = caches[t];
+            _rowPositions[t] = caches[t].Length;
         }
-
-        for (int l = 0; l < c.Layers; l++)
-        {
-            LayerWeights lw = _w.Layers[l];
-            for (int t = 0; t < B; t++) Kernels.RmsNorm(b.Xb + (long)t * dim, b.X + (long)t * dim, lw.AttnNorm, dim, c.NormEps);
-            MatMul.Forward(lw.Wq, b.Xb, B, b.Q, Pool);
-            MatMul.Forward(lw.Wk, b.Xb, B, b.K, Pool);
-            MatMul.Forward(lw.Wv, b.Xb, B, b.V, Pool);
-            if (lw.Bq != null) AddBias(b.Q, lw.Bq, B);
-            if (lw.Bk != null) AddBias(b.K, lw.Bk, B);
-            if (lw.Bv != null) AddBias(b.V, lw.Bv, B);
-
-            long rowBytes = (long)c.KvDim * sizeof(float);
-            for (int t = 0; t < B; t++)
-            {
-                float* cos = b.Cos + t * pairs, sin = b.Sin + t * pairs;
-                for (int h = 0; h < c.Heads; h++) _rope.Rotate(b.Q + (long)t * c.QDim + h * c.HeadDim, cos, sin);
-                for (int h = 0; h < c.KvHeads; h++) _rope.Rotate(b.K + (long)t * c.KvDim + h * c.HeadDim, cos, sin);
-                int pos = caches[t].Length;
-                Buffer.MemoryCopy(b.K + (long)t * c.KvDim, caches[t].Keys(l, pos), rowBytes, rowBytes);
-                Buffer.MemoryCopy(b.V + (long)t * c.KvDim, caches[t].Values(l, pos), rowBytes, rowBytes);
-            }
-
-            BatchAttention(caches, l, B, b);
-            MatMul.Forward(lw.Wo, b.Att, B, b.Proj, Pool);
-            Kernels.Add(b.X, b.Proj, B * dim);
-
-            for (int t = 0; t < B; t++) Kernels.RmsNorm(b.Xb + (long)t * dim, b.X + (long)t * dim, lw.FfnNorm, dim, c.NormEps);
-            MatMul.Forward(lw.WGate, b.Xb, B, b.Gate, Pool);
-            MatMul.Forward(lw.WUp, b.Xb, B, b.Up, Pool);
-            Kernels.SwiGlu(b.Gate, b.Up, B * c.HiddenDim);
-            MatMul.Forward(lw.WDown, b.Gate, B, b.Proj, Pool);
-            Kernels.Add(b.X, b.Proj, B * dim);
-        }
+        RunLayers(tokens);
         foreach (KvCache cache in caches) cache.Advance(1);
-
-        for (int t = 0; t < B; t++) Kernels.RmsNorm(b.Xb + (long)t * dim, b.X + (long)t * dim, _w.FinalNorm, dim, c.NormEps);
-        fixed (float* pl = logits) MatMul.Forward(_w.Output, b.Xb, B, pl, Pool);
-    }
-
-    /// <summary>Attention of each sequence's one new token against its own cache, parallel over (sequence, head).</summary>
-    private void BatchAttention(KvCache[] caches, int layer, int B, ForwardBuffers b)
-    {
-        LlamaConfig c = Config;
-        int heads = c.Heads, hd = c.HeadDim, group = c.Heads / c.KvHeads;
-        float scale = 1f / MathF.Sqrt(hd);
-        nint q = (nint)b.Q, att = (nint)b.Att;
-        Pool.For(B * heads, item =>
-        {
-            int t = item / heads, h = item % heads;
-            KvCache cache = caches[t];
-            int len = cache.Length + 1;
-            float* scores = Scores(len);
-            float* qh = (float*)q + (long)t * c.QDim + h * hd;
-            int kvOffset = h / group * hd;
-            float* o = (float*)att + (long)t * c.QDim + h * hd;
-            HeadAttention.Attend(qh, cache, layer, kvOffset, len, hd, scale, scores, o);
-        });
+        WriteLogits(0, B, logits);
     }
 }

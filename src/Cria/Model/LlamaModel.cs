@@ -14,6 +14,8 @@ public sealed unsafe partial class LlamaModel : IDisposable
     private readonly LlamaWeights _w;
     private readonly Rope _rope;
     private ForwardBuffers? _buffers;
+    private KvCache[] _rowCaches = [];
+    private int[] _rowPositions = [];
 
     [ThreadStatic] private static float* _scores;
     [ThreadStatic] private static int _scoresLength;
@@ -67,19 +69,50 @@ public sealed unsafe partial class LlamaModel : IDisposable
 
     private void ForwardChunk(ReadOnlySpan<int> tokens, KvCache cache, Span<float> logits, bool allLogits)
     {
-        LlamaConfig c = Config;
-        int T = tokens.Length, dim = c.Dim, startPos = cache.Length;
-        if (_buffers == null || _buffers.Capacity < T)
+        int T = tokens.Length;
+        EnsureRows(T);
+        for (int t = 0; t < T; t++)
+        {
+            _rowCaches[t] = cache;
+            _rowPositions[t] = cache.Length + t;
+        }
+        RunLayers(tokens);
+        cache.Advance(T);
+        if (!logits.IsEmpty) WriteLogits(allLogits ? 0 : T - 1, T, logits);
+    }
+
+    private void EnsureRows(int rows)
+    {
+        if (_rowCaches.Length < rows)
+        {
+            _rowCaches = new KvCache[rows];
+            _rowPositions = new int[rows];
+        }
+        if (_buffers == null || _buffers.Capacity < rows)
         {
             _buffers?.Dispose();
-            _buffers = new ForwardBuffers(c, Math.Max(T, Math.Min(MaxBatch, 16)));
+            _buffers = new ForwardBuffers(Config, Math.Max(rows, Math.Min(MaxBatch, 16)));
         }
-        ForwardBuffers b = _buffers;
+    }
 
-        for (int t = 0; t < T; t++) _w.TokenEmbedding.ReadRow(tokens[t], new Span<float>(b.X + (long)t * dim, dim));
+    /// <summary>
+    /// Runs every layer over rows of tokens; row t sits at position <c>_rowPositions[t]</c> of cache
+    /// <c>_rowCaches[t]</c>. A prompt chunk is rows of one cache at consecutive positions; a batched decode step
+    /// is one row per sequence. The same arithmetic serves both, so a token's result does not depend on which.
+    /// </summary>
+    private void RunLayers(ReadOnlySpan<int> tokens)
+    {
+        LlamaConfig c = Config;
+        int T = tokens.Length, dim = c.Dim;
+        ForwardBuffers b = _buffers!;
         int pairs = _rope.Pairs;
-        for (int t = 0; t < T; t++) _rope.Angles(startPos + t, b.Cos + t * pairs, b.Sin + t * pairs);
+        for (int t = 0; t < T; t++)
+        {
+            _w.TokenEmbedding.ReadRow(tokens[t], new Span<float>(b.X + (long)t * dim, dim));
+            _rope.Angles(_rowPositions[t], b.Cos + t * pairs, b.Sin + t * pairs);
+        }
 
+        long rowBytes = (long)c.KvDim * sizeof(float);
         for (int l = 0; l < c.Layers; l++)
         {
             LayerWeights lw = _w.Layers[l];
@@ -96,12 +129,11 @@ public sealed unsafe partial class LlamaModel : IDisposable
                 float* cos = b.Cos + t * pairs, sin = b.Sin + t * pairs;
                 for (int h = 0; h < c.Heads; h++) _rope.Rotate(b.Q + (long)t * c.QDim + h * c.HeadDim, cos, sin);
                 for (int h = 0; h < c.KvHeads; h++) _rope.Rotate(b.K + (long)t * c.KvDim + h * c.HeadDim, cos, sin);
-                long rowBytes = (long)c.KvDim * sizeof(float);
-                Buffer.MemoryCopy(b.K + (long)t * c.KvDim, cache.Keys(l, startPos + t), rowBytes, rowBytes);
-                Buffer.MemoryCopy(b.V + (long)t * c.KvDim, cache.Values(l, startPos + t), rowBytes, rowBytes);
+                Buffer.MemoryCopy(b.K + (long)t * c.KvDim, _rowCaches[t].Keys(l, _rowPositions[t]), rowBytes, rowBytes);
+                Buffer.MemoryCopy(b.V + (long)t * c.KvDim, _rowCaches[t].Values(l, _rowPositions[t]), rowBytes, rowBytes);
             }
 
-            Attention(cache, l, startPos, T, b);
+            Attention(l, T, b);
             MatMul.Forward(lw.Wo, b.Att, T, b.Proj, Pool);
             Kernels.Add(b.X, b.Proj, T * dim);
 
@@ -112,13 +144,16 @@ public sealed unsafe partial class LlamaModel : IDisposable
             MatMul.Forward(lw.WDown, b.Gate, T, b.Proj, Pool);
             Kernels.Add(b.X, b.Proj, T * dim);
         }
-        cache.Advance(T);
+    }
 
-        if (logits.IsEmpty) return;
-        int first = allLogits ? 0 : T - 1;
-        int count = T - first;
+    /// <summary>Final norm and output matrix for rows [first, T), written to consecutive rows of <paramref name="logits"/>.</summary>
+    private void WriteLogits(int first, int T, Span<float> logits)
+    {
+        LlamaConfig c = Config;
+        int dim = c.Dim;
+        ForwardBuffers b = _buffers!;
         for (int t = first; t < T; t++) Kernels.RmsNorm(b.Xb + (long)(t - first) * dim, b.X + (long)t * dim, _w.FinalNorm, dim, c.NormEps);
-        fixed (float* pl = logits) MatMul.Forward(_w.Output, b.Xb, count, pl, Pool);
+        fixed (float* pl = logits) MatMul.Forward(_w.Output, b.Xb, T - first, pl, Pool);
     }
 
     private void AddBias(float* y, float[] bias, int tokens)
@@ -127,23 +162,24 @@ public sealed unsafe partial class LlamaModel : IDisposable
             for (int t = 0; t < tokens; t++) Kernels.Add(y + (long)t * bias.Length, pb, bias.Length);
     }
 
-    /// <summary>Causal grouped-query attention for each (token, head), parallel over both.</summary>
-    private void Attention(KvCache cache, int layer, int startPos, int T, ForwardBuffers b)
+    /// <summary>Causal grouped-query attention for each (row, head), parallel over both; row t sees its cache up to its position.</summary>
+    private void Attention(int layer, int T, ForwardBuffers b)
     {
         LlamaConfig c = Config;
         int heads = c.Heads, hd = c.HeadDim, group = c.Heads / c.KvHeads;
         float scale = 1f / MathF.Sqrt(hd);
         nint q = (nint)b.Q, att = (nint)b.Att;
+        KvCache[] caches = _rowCaches;
+        int[] positions = _rowPositions;
         Pool.For(T * heads, item =>
         {
             int t = item / heads, h = item % heads;
-            int pos = startPos + t;
-            int len = pos + 1;
+            int len = positions[t] + 1;
             float* scores = Scores(len);
             float* qh = (float*)q + (long)t * c.QDim + h * hd;
             int kvOffset = h / group * hd;
             float* o = (float*)att + (long)t * c.QDim + h * hd;
-            HeadAttention.Attend(qh, cache, layer, kvOffset, len, hd, scale, scores, o);
+            HeadAttention.Attend(qh, caches[t], layer, kvOffset, len, hd, scale, scores, o);
         });
     }
 

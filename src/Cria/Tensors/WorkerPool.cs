@@ -27,6 +27,9 @@ public sealed class WorkerPool : IDisposable
     {
         Threads = Math.Max(1, threads);
         _start = new SemaphoreSlim(0);
+        // The first blocking wait on a ManualResetEventSlim allocates its lock object; pay that here, not in a
+        // decode step (steady-state kernels must not allocate).
+        _done.Wait(1);
         _threads = new Thread[Threads - 1];
         for (int i = 0; i < _threads.Length; i++)
         {
