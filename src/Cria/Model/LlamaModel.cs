@@ -16,6 +16,10 @@ public sealed unsafe partial class LlamaModel : IDisposable
     private ForwardBuffers? _buffers;
     private KvCache[] _rowCaches = [];
     private int[] _rowPositions = [];
+    private readonly Action<int> _attentionItem;
+    private readonly float _attentionScale;
+    private int _attentionLayer;
+    private ForwardBuffers? _attentionBuffers;
 
     [ThreadStatic] private static float* _scores;
     [ThreadStatic] private static int _scoresLength;
@@ -31,6 +35,8 @@ public sealed unsafe partial class LlamaModel : IDisposable
         Config = config;
         _w = weights;
         _rope = new Rope(config, weights.RopeFreqFactors);
+        _attentionScale = 1f / MathF.Sqrt(config.HeadDim);
+        _attentionItem = AttentionItem;
     }
 
     public LlamaModel(LoadedModel model) : this(model.Config, model.Weights) { }
@@ -165,22 +171,25 @@ public sealed unsafe partial class LlamaModel : IDisposable
     /// <summary>Causal grouped-query attention for each (row, head), parallel over both; row t sees its cache up to its position.</summary>
     private void Attention(int layer, int T, ForwardBuffers b)
     {
+        _attentionLayer = layer;
+        _attentionBuffers = b;
+        Pool.For(T * Config.Heads, _attentionItem);
+        _attentionBuffers = null;
+    }
+
+    // The per-item body is a method bound once (no closure per call), so decoding allocates nothing per token.
+    private void AttentionItem(int item)
+    {
         LlamaConfig c = Config;
-        int heads = c.Heads, hd = c.HeadDim, group = c.Heads / c.KvHeads;
-        float scale = 1f / MathF.Sqrt(hd);
-        nint q = (nint)b.Q, att = (nint)b.Att;
-        KvCache[] caches = _rowCaches;
-        int[] positions = _rowPositions;
-        Pool.For(T * heads, item =>
-        {
-            int t = item / heads, h = item % heads;
-            int len = positions[t] + 1;
-            float* scores = Scores(len);
-            float* qh = (float*)q + (long)t * c.QDim + h * hd;
-            int kvOffset = h / group * hd;
-            float* o = (float*)att + (long)t * c.QDim + h * hd;
-            HeadAttention.Attend(qh, caches[t], layer, kvOffset, len, hd, scale, scores, o);
-        });
+        int heads = c.Heads, hd = c.HeadDim;
+        int t = item / heads, h = item % heads;
+        int len = _rowPositions[t] + 1;
+        float* scores = Scores(len);
+        ForwardBuffers b = _attentionBuffers!;
+        float* qh = b.Q + (long)t * c.QDim + h * hd;
+        int kvOffset = h / (heads / c.KvHeads) * hd;
+        float* o = b.Att + (long)t * c.QDim + h * hd;
+        HeadAttention.Attend(qh, _rowCaches[t], _attentionLayer, kvOffset, len, hd, _attentionScale, scores, o);
     }
 
     private static float* Scores(int length)
