@@ -14,7 +14,20 @@ namespace Cria.Training;
 /// </summary>
 public static class CheckpointWriter
 {
-    public static void Write(TrainableLlama model, string outDir, string? tokenizerSource, ITokenizer? tokenizer, Action<string>? extraFiles = null)
+    public static void Write(TrainableLlama model, string outDir, string? tokenizerSource, ITokenizer? tokenizer, Action<string>? extraFiles = null) =>
+        WriteFolder(outDir, tmp =>
+        {
+            WriteConfig(model.Config, tokenizer, Path.Combine(tmp, "config.json"));
+            WriteWeights(model, Path.Combine(tmp, "model.safetensors"));
+            if (tokenizerSource != null) CopyTokenizer(tokenizerSource, tmp);
+            extraFiles?.Invoke(tmp);
+        });
+
+    /// <summary>
+    /// Builds a folder beside <paramref name="outDir"/> with <paramref name="fill"/> and swaps it in with renames,
+    /// so a crash leaves either the old folder or the new one, never a half-written one.
+    /// </summary>
+    public static void WriteFolder(string outDir, Action<string> fill)
     {
         string full = Path.GetFullPath(outDir).TrimEnd(Path.DirectorySeparatorChar);
         string parent = Path.GetDirectoryName(full)!;
@@ -25,10 +38,7 @@ public static class CheckpointWriter
         Directory.CreateDirectory(tmp);
         try
         {
-            WriteConfig(model.Config, tokenizer, Path.Combine(tmp, "config.json"));
-            WriteWeights(model, Path.Combine(tmp, "model.safetensors"));
-            if (tokenizerSource != null) CopyTokenizer(tokenizerSource, tmp);
-            extraFiles?.Invoke(tmp);
+            fill(tmp);
             if (Directory.Exists(full)) Directory.Move(full, old);
             Directory.Move(tmp, full);
             if (Directory.Exists(old)) Directory.Delete(old, true);
@@ -41,7 +51,8 @@ public static class CheckpointWriter
         }
     }
 
-    private static void WriteConfig(LlamaConfig c, ITokenizer? tok, string path)
+    /// <summary>Writes a LlamaForCausalLM config.json for <paramref name="c"/>; <paramref name="torchDtype"/> names the stored weight type.</summary>
+    public static void WriteConfig(LlamaConfig c, ITokenizer? tok, string path, string torchDtype = "float32")
     {
         using MemoryStream ms = new();
         using (Utf8JsonWriter j = new(ms, new JsonWriterOptions { Indented = true }))
@@ -64,7 +75,7 @@ public static class CheckpointWriter
             j.WriteBoolean("tie_word_embeddings", c.TiedEmbeddings);
             j.WriteBoolean("attention_bias", false);
             j.WriteString("hidden_act", "silu");
-            j.WriteString("torch_dtype", "float32");
+            j.WriteString("torch_dtype", torchDtype);
             if (c.RopeScaling.Type == RopeScalingType.Linear)
             {
                 j.WriteStartObject("rope_scaling");

@@ -1,0 +1,46 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using Cria.Formats;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Cria.Cli.Commands;
+
+public sealed class ConvertSettings : CommandSettings
+{
+    [CommandArgument(0, "<input>")]
+    [Description("Model to read: a .gguf file, a Hugging Face folder or a llama2.c .bin.")]
+    public string Input { get; set; } = "";
+
+    [CommandArgument(1, "<output>")]
+    [Description("Where to write: a path ending in .gguf (GGUF), .bin (llama2.c, F32 only) or anything else (Hugging Face folder). Replaced atomically.")]
+    public string Output { get; set; } = "";
+
+    [CommandOption("--type <TYPE>")]
+    [Description("f32 (default), f16 or bf16: the type of the weight matrices (norms stay F32).")]
+    public string Type { get; set; } = "f32";
+}
+
+public sealed class ConvertCommand : Command<ConvertSettings>
+{
+    public override int Execute(CommandContext context, ConvertSettings settings, CancellationToken cancellationToken)
+    {
+        var type = ModelConverter.ParseType(settings.Type);
+        long start = Stopwatch.GetTimestamp();
+        ConvertSummary summary = null!;
+        // Progress goes to stderr so stdout carries only the summary line.
+        IAnsiConsole err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        err.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                ProgressTask task = ctx.AddTask($"converting to {ModelConverter.TargetOf(settings.Output)}", maxValue: 1);
+                summary = ModelConverter.Convert(settings.Input, settings.Output, type, (done, total) => task.Value = (double)done / total);
+                task.Value = 1;
+            });
+        Console.Out.WriteLine($"wrote {settings.Output} ({summary.Target}, {summary.Type}): {summary.Tensors} tensors, " +
+            $"q/k rows {(summary.QkPermuted ? "permuted" : "kept")}, tokenizer {(summary.TokenizerCarried ? "carried" : "not carried")}, " +
+            $"{Stopwatch.GetElapsedTime(start).TotalSeconds:F1} s");
+        return 0;
+    }
+}
