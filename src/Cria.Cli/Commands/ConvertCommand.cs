@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using Cria.Formats;
-using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Cria.Cli.Commands;
@@ -27,17 +26,7 @@ public sealed class ConvertCommand : Command<ConvertSettings>
     {
         var type = ModelConverter.ParseType(settings.Type);
         long start = Stopwatch.GetTimestamp();
-        ConvertSummary summary = null!;
-        // Progress goes to stderr so stdout carries only the summary line.
-        IAnsiConsole err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        err.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(ctx =>
-            {
-                ProgressTask task = ctx.AddTask($"converting to {ModelConverter.TargetOf(settings.Output)}", maxValue: 1);
-                summary = ModelConverter.Convert(settings.Input, settings.Output, type, (done, total) => task.Value = (double)done / total);
-                task.Value = 1;
-            });
+        ConvertSummary summary = FileProgress.Run($"converting to {ModelConverter.TargetOf(settings.Output)}", progress => ModelConverter.Convert(settings.Input, settings.Output, type, (done, total) => progress(done, total)));
         Console.Out.WriteLine($"wrote {settings.Output} ({summary.Target}, {summary.Type}): {summary.Tensors} tensors, " +
             $"q/k rows {(summary.QkPermuted ? "permuted" : "kept")}, tokenizer {(summary.TokenizerCarried ? "carried" : "not carried")}, " +
             $"{Stopwatch.GetElapsedTime(start).TotalSeconds:F1} s");

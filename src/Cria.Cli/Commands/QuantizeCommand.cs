@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using Cria.Formats;
-using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Cria.Cli.Commands;
@@ -28,17 +27,7 @@ public sealed class QuantizeCommand : Command<QuantizeSettings>
         if (string.IsNullOrEmpty(settings.Type)) throw new ArgumentException($"--type is required ({GgufQuantizer.TypeNames})");
         var type = GgufQuantizer.ParseType(settings.Type);
         long start = Stopwatch.GetTimestamp();
-        QuantizeSummary summary = null!;
-        // Progress goes to stderr so stdout carries only the summary line.
-        IAnsiConsole err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        err.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(ctx =>
-            {
-                ProgressTask task = ctx.AddTask($"quantizing to {type}", maxValue: 1);
-                summary = GgufQuantizer.Quantize(settings.Input, settings.Output, type, (done, total) => task.Value = (double)done / total);
-                task.Value = 1;
-            });
+        QuantizeSummary summary = FileProgress.Run($"quantizing to {type}", progress => GgufQuantizer.Quantize(settings.Input, settings.Output, type, progress));
         Console.Out.WriteLine($"wrote {settings.Output}: {summary.Converted} matrices as {type}, {summary.KeptF32} tensors as F32, " +
             $"{summary.OutputBytes / 1e6:F1} MB in {Stopwatch.GetElapsedTime(start).TotalSeconds:F1} s");
         return 0;
