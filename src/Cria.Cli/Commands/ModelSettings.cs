@@ -25,13 +25,19 @@ public class ModelSettings : CommandSettings
     [Description("Context length to allocate (default: the model's, at most 4096).")]
     public int? Context { get; set; }
 
-    public LoadedModel Open(bool requireTokenizer = true, bool loadTokenizer = true)
+    /// <summary>Sizes the shared worker pool from --threads, when given.</summary>
+    public void ApplyThreads()
     {
         if (Threads is int t)
         {
             if (t < 1 || t > 1024) throw new ArgumentException($"--threads must be between 1 and 1024, got {t}");
             WorkerPool.ConfigureShared(t);
         }
+    }
+
+    public LoadedModel Open(bool requireTokenizer = true, bool loadTokenizer = true)
+    {
+        ApplyThreads();
         if (Context is < 1) throw new ArgumentException($"--ctx must be positive, got {Context}");
         LoadedModel m = ModelLoader.Load(Model, Tokenizer, loadTokenizer || requireTokenizer);
         if (requireTokenizer && m.Tokenizer is null)

@@ -1,20 +1,11 @@
 using System.ComponentModel;
 using Cria.Server;
-using Cria.Tensors;
 using Spectre.Console.Cli;
 
 namespace Cria.Cli.Commands;
 
-public sealed class ServeSettings : CommandSettings
+public sealed class ServeSettings : ModelSettings
 {
-    [CommandArgument(0, "<model>")]
-    [Description("A .gguf or llama2.c .bin file, or a Hugging Face folder (config.json + *.safetensors).")]
-    public string Model { get; set; } = "";
-
-    [CommandOption("--tokenizer <PATH>")]
-    [Description("Tokenizer file or folder, when it is not beside the model.")]
-    public string? Tokenizer { get; set; }
-
     [CommandOption("--host <ADDRESS>")]
     [Description("Address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 exposes the server to the network).")]
     public string Host { get; set; } = "127.0.0.1";
@@ -35,10 +26,6 @@ public sealed class ServeSettings : CommandSettings
     [Description("Requests that may wait for a slot before the server answers 429 (default 64).")]
     public int Queue { get; set; } = 64;
 
-    [CommandOption("--ctx <N>")]
-    [Description("Context per slot (default: the model's, at most 4096).")]
-    public int? Context { get; set; }
-
     [CommandOption("--template <NAME>")]
     [Description("Chat format: llama2, llama3, chatml or zephyr (default: the model's own, when Cria recognizes it).")]
     public string? Template { get; set; }
@@ -46,10 +33,6 @@ public sealed class ServeSettings : CommandSettings
     [CommandOption("--alias <NAME>")]
     [Description("Model name clients send in \"model\" (default: the file or folder name).")]
     public string? Alias { get; set; }
-
-    [CommandOption("-t|--threads <N>")]
-    [Description("Worker threads (default: all cores).")]
-    public int? Threads { get; set; }
 }
 
 /// <summary>`cria serve`: an OpenAI-compatible HTTP server with a chat page, until Ctrl+C.</summary>
@@ -57,11 +40,7 @@ public sealed class ServeCommand : AsyncCommand<ServeSettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, ServeSettings settings, CancellationToken cancellationToken)
     {
-        if (settings.Threads is int t)
-        {
-            if (t < 1 || t > 1024) throw new ArgumentException($"--threads must be between 1 and 1024, got {t}");
-            WorkerPool.ConfigureShared(t);
-        }
+        settings.ApplyThreads();
         string? key = settings.ApiKey ?? Environment.GetEnvironmentVariable("CRIA_API_KEY");
         ServerOptions options = new()
         {
