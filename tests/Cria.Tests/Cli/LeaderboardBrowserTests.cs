@@ -9,14 +9,12 @@ namespace Cria.Tests.Cli;
 /// </summary>
 public class LeaderboardBrowserTests
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [SkippableFact]
     public async Task Html_leaderboard_renders_and_sorts_in_chromium()
     {
         string bin = Fixtures.Path_("models/stories260K/stories260K.bin");
         string hf = Fixtures.Path_("models/stories260K-hf");
-        Skip.IfNot(File.Exists(Chromium), $"{Chromium} is not installed (apt-get install chromium)");
+        HeadlessChromium.SkipIfAbsent();
         using TempDir tmp = new();
         string db = tmp.File("board.db"), html = tmp.File("board.html");
         foreach (string model in new[] { bin, hf })
@@ -28,12 +26,7 @@ public class LeaderboardBrowserTests
         Assert.True(board.ExitCode == 0, board.Stderr);
 
         using IPlaywright playwright = await Playwright.CreateAsync();
-        await using IBrowser browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using IBrowser browser = await HeadlessChromium.LaunchAsync(playwright);
         IPage page = await browser.NewPageAsync();
         await page.GotoAsync(new Uri(html).AbsoluteUri);
         Assert.Equal(2, await page.Locator("#board tbody tr").CountAsync());

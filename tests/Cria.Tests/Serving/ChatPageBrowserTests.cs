@@ -12,22 +12,14 @@ namespace Cria.Tests.Serving;
 /// </summary>
 public class ChatPageBrowserTests(ServerFixture fx) : IClassFixture<ServerFixture>
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [SkippableFact]
     public async Task The_page_streams_answers_over_several_turns()
     {
         var (_, server, http) = fx.Require();
-        Skip.IfNot(File.Exists(Chromium), $"{Chromium} is not installed (apt-get install chromium)");
+        HeadlessChromium.SkipIfAbsent();
 
         using IPlaywright playwright = await Playwright.CreateAsync();
-        await using IBrowser browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            // As root and on a machine without network: no sandbox, no background connections.
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using IBrowser browser = await HeadlessChromium.LaunchAsync(playwright);
         IPage page = await browser.NewPageAsync();
         await page.GotoAsync(server.Address.ToString());
         await page.WaitForFunctionAsync("document.getElementById('model').textContent.startsWith('stories260K')");
