@@ -28,6 +28,7 @@ public class ForwardVsReferenceTests
     public static TheoryData<string> Cases => new()
     {
         "plain", "gqa+bias", "tied", "halves", "llama3-scaling", "linear-scaling", "partial-rope", "head_dim≠dim/heads", "mha",
+        "head_dim 16", "head_dim 32",
     };
 
     private static LlamaConfig ConfigFor(string name) => name switch
@@ -41,6 +42,9 @@ public class ForwardVsReferenceTests
         "partial-rope" => Config(ropeDim: 4, layout: RopeLayout.Halves),
         "head_dim≠dim/heads" => Config(headDim: 12),
         "mha" => Config(heads: 4, kvHeads: 4),
+        // Head sizes that take the 512- and 256-bit attention paths (8 and 12 take the narrower ones).
+        "head_dim 16" => Config(heads: 4, kvHeads: 2, headDim: 16),
+        "head_dim 32" => Config(heads: 2, kvHeads: 1, headDim: 32, layout: RopeLayout.Halves),
         _ => throw new ArgumentException(name),
     };
 
