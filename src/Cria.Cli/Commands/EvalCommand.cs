@@ -1,14 +1,15 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
 using Cria.Cli.Evaluation;
-using Cria.Evaluation;
 using Cria.Evaluation.Tasks;
+using Cria.Evaluation;
+using Cria.Formats;
 using Cria.Model;
-using Spectre.Console;
 using Spectre.Console.Cli;
+using Spectre.Console;
 
 namespace Cria.Cli.Commands;
 

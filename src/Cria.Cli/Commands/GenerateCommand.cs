@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using Cria.Formats;
 using Cria.Generation;
 using Cria.Model;
 using Spectre.Console.Cli;

@@ -1,7 +1,8 @@
 using System.ComponentModel;
 using Cria.Cli.Evaluation;
-using Spectre.Console;
+using Cria.Formats;
 using Spectre.Console.Cli;
+using Spectre.Console;
 
 namespace Cria.Cli.Commands;
 

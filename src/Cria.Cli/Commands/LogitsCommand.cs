@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Cria.Formats;
 using Cria.Generation;
 using Cria.Model;
 using Spectre.Console.Cli;

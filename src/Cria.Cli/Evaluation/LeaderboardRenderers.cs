@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Net;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
+using Cria.Formats;
 
 namespace Cria.Cli.Evaluation;
 

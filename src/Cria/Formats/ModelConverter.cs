@@ -178,7 +178,7 @@ public static unsafe class ModelConverter
         LlamaWeights w = m.Weights;
         int count = 0, total = 2 + c.Layers * 9 + (c.TiedEmbeddings ? 0 : 1);
         void Tick() => progress?.Invoke(++count, total);
-        AtomicWrite.Stream(output, s =>
+        AtomicFile.Write(output, s =>
         {
             Span<byte> header = stackalloc byte[Llama2cReader.HeaderBytes];
             int[] fields = [c.Dim, c.HiddenDim, c.Layers, c.Heads, c.KvHeads, c.TiedEmbeddings ? c.VocabSize : -c.VocabSize, c.MaxSeqLen];
@@ -290,6 +290,6 @@ public static unsafe class ModelConverter
             w.Write(pieces[i]);
         }
         w.Flush();
-        AtomicWrite.Bytes(path, ms.ToArray());
+        AtomicFile.WriteAllBytes(path, ms.ToArray());
     }
 }

@@ -100,7 +100,7 @@ public static class CheckpointWriter
             }
             j.WriteEndObject();
         }
-        AtomicWrite.Bytes(path, ms.ToArray());
+        AtomicFile.WriteAllBytes(path, ms.ToArray());
     }
 
     private static void WriteWeights(TrainableLlama model, string path)

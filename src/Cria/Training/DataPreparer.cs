@@ -1,5 +1,6 @@
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using Cria.Formats;
 using Cria.Text;
 
 namespace Cria.Training;
@@ -95,7 +96,7 @@ public sealed class DataPreparer
             }
             j.WriteEndObject();
         }
-        AtomicWrite.Bytes(Path.Combine(dir, TokenDataset.ManifestName), ms.ToArray());
+        AtomicFile.WriteAllBytes(Path.Combine(dir, TokenDataset.ManifestName), ms.ToArray());
     }
 
     private sealed class ShardWriter(string dir, string split, int bytesPerToken, long shardTokens)

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using Cria.Formats;
 
 namespace Cria.Training;
@@ -32,8 +32,8 @@ public sealed class TrainingState
             ["rope_layout"] = RopeLayout,
             ["settings"] = Settings.DeepClone(),
         };
-        AtomicWrite.Bytes(Path.Combine(dir, StateName), JsonSerializer.SerializeToUtf8Bytes(o, new JsonSerializerOptions { WriteIndented = true }));
-        AtomicWrite.Stream(Path.Combine(dir, OptimizerName), s =>
+        AtomicFile.WriteAllBytes(Path.Combine(dir, StateName), JsonSerializer.SerializeToUtf8Bytes(o, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.Write(Path.Combine(dir, OptimizerName), s =>
         {
             using IncrementalHash h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             void Put(ReadOnlySpan<byte> b)
