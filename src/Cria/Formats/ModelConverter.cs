@@ -4,7 +4,6 @@ using System.Text;
 using Cria.Model;
 using Cria.Tensors;
 using Cria.Text;
-using Cria.Training;
 
 namespace Cria.Formats;
 
@@ -72,8 +71,8 @@ public static unsafe class ModelConverter
         for (int r = 0; r < w.Rows; r++) w.ReadRow(r, v.AsSpan(r * w.Cols, w.Cols));
         if (!qk || !l.Permute) return v;
         return l.Want == RopeLayout.Halves
-            ? CheckpointWriter.ToRotateHalf(v, w.Rows, w.Cols, l.Config.HeadDim)
-            : CheckpointWriter.ToInterleaved(v, w.Rows, w.Cols, l.Config.HeadDim);
+            ? RopeRowOrder.ToRotateHalf(v, w.Rows, w.Cols, l.Config.HeadDim)
+            : RopeRowOrder.ToInterleaved(v, w.Rows, w.Cols, l.Config.HeadDim);
     }
 
     private static byte[] Encode(ReadOnlySpan<float> values, DType type)
@@ -228,10 +227,10 @@ public static unsafe class ModelConverter
         LlamaConfig c = m.Config;
         var all = Tensors(m.Weights, TensorNaming.HuggingFace, c.TiedEmbeddings).ToList();
         bool carried = false;
-        CheckpointWriter.WriteFolder(output, dir =>
+        HfFolderWriter.WriteFolder(output, dir =>
         {
             string dtype = type switch { DType.F16 => "float16", DType.BF16 => "bfloat16", _ => "float32" };
-            CheckpointWriter.WriteConfig(c, m.Tokenizer, Path.Combine(dir, "config.json"), dtype);
+            HfFolderWriter.WriteConfig(c, m.Tokenizer, Path.Combine(dir, "config.json"), dtype);
             SafetensorsWriter st = new();
             int done = 0;
             foreach (var t in all)
@@ -255,7 +254,7 @@ public static unsafe class ModelConverter
         if (m.Format == "hf")
         {
             if (!new[] { "tokenizer.json", "tokenizer.model", "tokenizer.bin" }.Any(f => File.Exists(Path.Combine(input, f)))) return false;
-            CheckpointWriter.CopyTokenizer(input, dir);
+            HfFolderWriter.CopyTokenizer(input, dir);
             return true;
         }
         string srcDir = Path.GetDirectoryName(Path.GetFullPath(input))!;

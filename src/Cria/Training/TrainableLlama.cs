@@ -96,7 +96,7 @@ public sealed class TrainableLlama
             if (m.Config.RopeDim != m.Config.HeadDim) throw new NotSupportedException("partial-rotary checkpoints cannot be reordered to interleaved pairs");
             foreach (LayerParameters p in m.Layers)
                 foreach (ParameterTensor t in new[] { p.Wq, p.Wk })
-                    CheckpointWriter.ToInterleaved(m.Parameters.ValueSpan(t).ToArray(), t.Rows, t.Cols, m.Config.HeadDim).CopyTo(m.Parameters.ValueSpan(t));
+                    RopeRowOrder.ToInterleaved(m.Parameters.ValueSpan(t).ToArray(), t.Rows, t.Cols, m.Config.HeadDim).CopyTo(m.Parameters.ValueSpan(t));
         }
         return m;
     }
