@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text;
 using Cria.Cli.Commands;
 using Cria.Formats;
@@ -16,8 +17,9 @@ public static class CriaApp
         app.Configure(config =>
         {
             config.SetApplicationName("cria");
-            config.SetApplicationVersion(typeof(CriaApp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+            config.SetApplicationVersion(Version);
             config.PropagateExceptions();
+            config.AddCommand<PullCommand>("pull").WithDescription("Download a model from the Hugging Face Hub (resumable, checksummed) into the shared cache; then use it by name.");
             config.AddCommand<InfoCommand>("info").WithDescription("Show a model's architecture, size, types, vocabulary and memory needs.");
             config.AddCommand<GenerateCommand>("generate").WithDescription("Generate text from a prompt (streamed to stdout).");
             config.AddCommand<ChatCommand>("chat").WithDescription("Chat with a model interactively.");
@@ -46,6 +48,11 @@ public static class CriaApp
             return 1;
         }
     }
+
+    /// <summary>The informational version (the package version, plus the commit it was built from when known).</summary>
+    public static string Version { get; } =
+        typeof(CriaApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(CriaApp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
     private static string Describe(Exception e) => e switch
     {

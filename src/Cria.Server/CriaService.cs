@@ -1,5 +1,6 @@
 using Cria.Formats;
 using Cria.Generation;
+using Cria.Hub;
 using Cria.Model;
 using Cria.Text;
 
@@ -65,6 +66,8 @@ public sealed class CriaService : IDisposable
 
     private static string DefaultModelId(string path)
     {
+        // A model pulled into the Hugging Face cache is known by its repository name, not its snapshot's commit hash.
+        if (HubCache.RepoIdOf(path) is string repoId) return repoId;
         string name = Path.GetFileName(path.TrimEnd('/', '\\'));
         string ext = Path.GetExtension(name);
         return ext is ".gguf" or ".bin" ? name[..^ext.Length] : name;

@@ -21,7 +21,12 @@ public static class CliRunner
 
     public static Result Run(params string[] args) => RunWithInput(null, args);
 
-    public static Result RunWithInput(string? stdin, params string[] args)
+    public static Result RunWithInput(string? stdin, params string[] args) => Run(stdin, null, args);
+
+    /// <summary>Runs with environment variables set (a null value removes the variable).</summary>
+    public static Result RunWithEnvironment(IReadOnlyDictionary<string, string?> environment, params string[] args) => Run(null, environment, args);
+
+    private static Result Run(string? stdin, IReadOnlyDictionary<string, string?>? environment, string[] args)
     {
         ProcessStartInfo psi = new("dotnet")
         {
@@ -34,6 +39,11 @@ public static class CliRunner
         psi.ArgumentList.Add(CliDll);
         foreach (string a in args) psi.ArgumentList.Add(a);
         psi.Environment["CRIA_THREADS"] = "2";
+        foreach ((string name, string? value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value == null) psi.Environment.Remove(name);
+            else psi.Environment[name] = value;
+        }
         using Process p = Process.Start(psi)!;
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();
         Task<string> stderr = p.StandardError.ReadToEndAsync();

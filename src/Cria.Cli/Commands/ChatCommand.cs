@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Text;
 using Cria.Generation;
+using Cria.Hub;
 using Cria.Model;
 using Cria.Text;
 using Spectre.Console.Cli;
@@ -42,7 +43,7 @@ public sealed class ChatCommand : Command<ChatSettings>
         List<ChatMessage> messages = new();
         if (!string.IsNullOrEmpty(settings.System)) messages.Add(ChatMessage.System(settings.System));
         bool interactive = !Console.IsInputRedirected;
-        Console.Error.WriteLine($"chat with {Path.GetFileName(m.Path.TrimEnd('/'))} ({template.Name} template, context {cache.Capacity}). /reset to start over, /exit to quit.");
+        Console.Error.WriteLine($"chat with {HubCache.RepoIdOf(m.Path) ?? Path.GetFileName(m.Path.TrimEnd('/'))} ({template.Name} template, context {cache.Capacity}). /reset to start over, /exit to quit.");
 
         using StreamWriter stdout = new(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true };
         while (true)

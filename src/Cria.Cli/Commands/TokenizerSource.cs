@@ -1,4 +1,5 @@
 using Cria.Formats;
+using Cria.Hub;
 using Cria.Text;
 
 namespace Cria.Cli.Commands;
@@ -12,6 +13,7 @@ public sealed record TokenizerSource(ITokenizer Tokenizer, string? Path)
     /// </summary>
     public static TokenizerSource Load(string path)
     {
+        path = HubModels.ResolvePath(path);
         if (!File.Exists(path) && !Directory.Exists(path)) throw new FileNotFoundException($"{path}: tokenizer or model not found");
         string name = System.IO.Path.GetFileName(path).ToLowerInvariant();
         if (File.Exists(path) && name.EndsWith(".bin", StringComparison.Ordinal) && !name.StartsWith("tok", StringComparison.Ordinal))

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cria.Formats;
+using Cria.Hub;
 using Cria.Model;
 using Cria.Tensors;
 using Cria.Text;
@@ -161,6 +162,8 @@ public sealed class TrainCommand : Command<TrainSettings>
         }
         if (s.From != null)
         {
+            // A pulled model's name becomes its snapshot path here, so the tokenizer files below and a later --resume find it.
+            s.From = HubModels.ResolvePath(s.From);
             using LoadedModel m = ModelLoader.Load(s.From, s.Tokenizer);
             if (m.Tokenizer == null) throw new ArgumentException($"{s.From}: no tokenizer found beside the model; give one with --tokenizer");
             string? tokPath = s.Tokenizer ?? m.Format switch

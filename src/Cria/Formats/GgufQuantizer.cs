@@ -1,3 +1,4 @@
+using Cria.Hub;
 using Cria.Tensors;
 
 namespace Cria.Formats;
@@ -42,6 +43,7 @@ public static unsafe class GgufQuantizer
     /// <param name="progress">Called after each tensor with (elements done, elements in all).</param>
     public static QuantizeSummary Quantize(string input, string output, DType type, Action<long, long>? progress = null)
     {
+        input = HubModels.ResolvePath(input);
         if (!File.Exists(input)) throw new ArgumentException($"{input}: no such file");
         if (Path.GetFullPath(input) == Path.GetFullPath(output)) throw new ArgumentException($"{output}: the output would overwrite the input");
         if (!IsGguf(input)) throw new ArgumentException($"{input}: not a GGUF file (quantize reads GGUF models)");

@@ -28,6 +28,8 @@ public sealed unsafe class MappedFile : IDisposable
     {
         FileInfo info = new(path);
         if (!info.Exists) throw new FileNotFoundException($"{path}: file not found", path);
+        // A symbolic link (as in the Hugging Face cache's snapshots) reports its own length; the target's is wanted.
+        if (info.LinkTarget != null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target) info = target;
         long length = info.Length;
         if (length == 0) return new MappedFile(path, 0, null, null, null);
         MemoryMappedFile map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
+using Cria.Hub;
 using Cria.Model;
 using Cria.Tensors;
 using Cria.Text;
@@ -40,6 +41,7 @@ public static unsafe class ModelConverter
     {
         if (type is not (DType.F32 or DType.F16 or DType.BF16))
             throw new ArgumentException($"convert writes {TypeNames}, not {type} (use cria quantize for quantized types)");
+        input = HubModels.ResolvePath(input);
         ConvertTarget target = TargetOf(output);
         if (target == ConvertTarget.Llama2c && type != DType.F32)
             throw new ArgumentException($"{output}: llama2.c .bin checkpoints hold F32 weights only, not {type} (use --type f32, or write .gguf or a folder)");

@@ -1,3 +1,4 @@
+using Cria.Hub;
 using Cria.Model;
 using Cria.Tensors;
 using Cria.Text;
@@ -7,12 +8,16 @@ namespace Cria.Formats;
 /// <summary>
 /// Opens any supported checkpoint: a .gguf file, a llama2.c .bin file, or a Hugging Face folder
 /// (config.json + model.safetensors or a sharded index). The tokenizer is found beside the model
-/// unless one is given.
+/// unless one is given. A name such as <c>org/name</c> that is not a local path opens the model pulled into the
+/// Hugging Face cache (<see cref="HubModels"/>).
 /// </summary>
 public static class ModelLoader
 {
+    /// <param name="path">A model file or folder, or a pulled model's name (org/name[@revision]) in the Hugging Face cache.</param>
     public static LoadedModel Load(string path, string? tokenizerPath = null, bool loadTokenizer = true)
     {
+        path = HubModels.ResolvePath(path);
+        if (tokenizerPath != null) tokenizerPath = HubModels.ResolvePath(tokenizerPath);
         LoadedModel model;
         if (Directory.Exists(path)) model = LoadHfFolder(path);
         else if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file or folder", path);
