@@ -124,8 +124,9 @@ public sealed class HubClient : IDisposable
             if (code is 301 or 302 or 303 or 307 or 308 && location != null)
             {
                 Uri next = location.IsAbsoluteUri ? location : new Uri(uri, location);
-                // HEAD keeps the Hub's own answer (its X-Linked-* headers) unless the Hub redirects to itself (a renamed repository).
-                if (followRedirects || SameOrigin(next, _endpoint))
+                // HEAD keeps the Hub's own answer (its X-Linked-* headers); only a relative redirect (a renamed
+                // repository) is followed, not the absolute one to the storage that serves the bytes.
+                if (followRedirects || !location.IsAbsoluteUri)
                 {
                     if (hop >= MaxRedirects) throw new HubException($"{uri}: more than {MaxRedirects} redirects");
                     response.Dispose();

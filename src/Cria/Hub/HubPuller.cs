@@ -147,7 +147,7 @@ public sealed class HubPuller(HubClient client, HubCache cache)
         {
             throw new HubException($"{f.Path}: {partial} is being written by another download ({e.Message})", e);
         }
-        Verifier verifier = new(f);
+        using Verifier verifier = new(f);
         long have;
         try
         {
@@ -218,7 +218,7 @@ public sealed class HubPuller(HubClient client, HubCache cache)
                     if (f.Size is long expected && have < expected) throw new IOException($"the connection closed after {have:N0} of {expected:N0} bytes");
                     return have;
                 }
-                catch (IOException e) when (e is not HubException && !cancel.IsCancellationRequested)
+                catch (Exception e) when (IsTransient(e) && !cancel.IsCancellationRequested)
                 {
                     fs.Flush();
                     if (attempt >= Attempts)
@@ -235,11 +235,15 @@ public sealed class HubPuller(HubClient client, HubCache cache)
         }
     }
 
+    /// <summary>A dropped or refused connection, worth another try; not an HTTP error or a failed check.</summary>
+    private static bool IsTransient(Exception e) =>
+        e is HubException { InnerException: HttpRequestException } || (e is IOException && e is not HubException);
+
     /// <summary>
     /// Hashes a download as it arrives: sha256 for LFS files (the Hub's lfs.sha256), and for the others the git blob
     /// id, sha1("blob {size}\0" + content), which the listing gives as blobId.
     /// </summary>
-    private sealed class Verifier(HubFile file)
+    private sealed class Verifier(HubFile file) : IDisposable
     {
         private IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         private IncrementalHash? _gitSha1 = GitHasher(file);
@@ -285,6 +289,12 @@ public sealed class HubPuller(HubClient client, HubCache cache)
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
+        }
+
+        public void Dispose()
+        {
+            _sha256.Dispose();
+            _gitSha1?.Dispose();
         }
 
         /// <summary>Null when the download is what the Hub listed, else what is wrong.</summary>

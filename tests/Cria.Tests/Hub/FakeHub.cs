@@ -37,6 +37,12 @@ public sealed class FakeHub : IAsyncDisposable
     /// <summary>When set, every API and resolve request needs "Authorization: Bearer {token}" (401 otherwise).</summary>
     public string? RequiredToken { get; set; }
 
+    /// <summary>LFS files redirect to this host name (e.g. "localhost") instead of the endpoint's, another origin on the same server.</summary>
+    public string? StorageHost { get; set; }
+
+    /// <summary>The listing gives only file names (no commit, sizes or hashes), as older or minimal servers do.</summary>
+    public bool BareListing { get; set; }
+
     public ConcurrentQueue<(string Method, string Path, string? Range, string? Authorization)> Requests { get; } = new();
 
     public string Endpoint { get; private set; } = "";
@@ -91,11 +97,17 @@ public sealed class FakeHub : IAsyncDisposable
             JsonArray siblings = [];
             foreach ((string name, byte[] data) in files.OrderBy(f => f.Key, StringComparer.Ordinal))
             {
+                if (BareListing)
+                {
+                    siblings.Add(new JsonObject { ["rfilename"] = name });
+                    continue;
+                }
                 JsonObject s = new() { ["rfilename"] = name, ["size"] = data.Length, ["blobId"] = GitBlobId(data) };
                 if (IsLfs(name)) s["lfs"] = new JsonObject { ["sha256"] = WrongSha256 ?? Sha256(data), ["size"] = data.Length, ["pointerSize"] = 134 };
                 siblings.Add(s);
             }
-            JsonObject body = new() { ["id"] = parts[2] + "/" + parts[3], ["sha"] = Commit, ["siblings"] = siblings };
+            JsonObject body = new() { ["id"] = parts[2] + "/" + parts[3], ["siblings"] = siblings };
+            if (!BareListing) body["sha"] = Commit;
             await Results.Text(body.ToJsonString(), "application/json").ExecuteAsync(http);
             return;
         }
@@ -114,7 +126,8 @@ public sealed class FakeHub : IAsyncDisposable
             {
                 http.Response.Headers["X-Linked-Etag"] = $"\"{Sha256(data)}\"";
                 http.Response.Headers["X-Linked-Size"] = data.Length.ToString();
-                http.Response.Redirect($"/storage/{Sha256(data)}");
+                string storage = StorageHost == null ? Endpoint : new UriBuilder(Endpoint) { Host = StorageHost }.Uri.ToString().TrimEnd('/');
+                http.Response.Redirect($"{storage}/storage/{Sha256(data)}");
                 return;
             }
             http.Response.Headers.ETag = $"\"{GitBlobId(data)}\"";

@@ -180,10 +180,11 @@ public class HubPullTests
     }
 
     [SkippableFact]
-    public async Task The_token_goes_as_a_bearer_header_and_a_refusal_explains_gated_models_and_HF_TOKEN()
+    public async Task The_token_goes_as_a_bearer_header_to_the_hub_only_and_a_refusal_explains_gated_models_and_HF_TOKEN()
     {
         await using FakeHub hub = await StartHubAsync();
         hub.RequiredToken = "hf_secret";
+        hub.StorageHost = "localhost";
         using TempDir d = new();
         (HubPuller anonymous, HubClient c1) = Puller(hub, d);
         using (c1)
@@ -201,6 +202,9 @@ public class HubPullTests
         }
         Assert.Contains(hub.Requests, r => r.Path.StartsWith("/api/models/", StringComparison.Ordinal) && r.Authorization == "Bearer hf_secret");
         Assert.Contains(hub.Requests, r => r.Path.Contains("/resolve/", StringComparison.Ordinal) && r.Authorization == "Bearer hf_secret");
+        // The storage that large files redirect to is another origin: it gets the signed URL, never the token.
+        Assert.Contains(hub.Requests, r => r.Path.StartsWith("/storage/", StringComparison.Ordinal));
+        Assert.All(hub.Requests.Where(r => r.Path.StartsWith("/storage/", StringComparison.Ordinal)), r => Assert.Null(r.Authorization));
     }
 
     [SkippableFact]
@@ -225,6 +229,26 @@ public class HubPullTests
         CliRunner.Result info = CliRunner.RunWithEnvironment(Env(hub, d), "info", "tiny/nope");
         Assert.Equal(1, info.ExitCode);
         Assert.Contains("download it with: cria pull tiny/nope", info.Stderr);
+    }
+
+    [SkippableFact]
+    public async Task A_listing_without_metadata_is_completed_from_the_head_headers_and_still_verified()
+    {
+        await using FakeHub hub = await StartHubAsync();
+        hub.BareListing = true;
+        using TempDir d = new();
+        string source = Fixtures.Path_("models/stories260K-hf");
+        (HubPuller puller, HubClient client) = Puller(hub, d);
+        using (client)
+        {
+            PullResult r = await puller.PullAsync(HubModelReference.Parse(Repo), new FileSelection(), new RecordingProgress());
+            Assert.Equal(FakeHub.Commit, r.Commit);
+            foreach (PulledFile f in r.Files)
+                Assert.Equal(File.ReadAllBytes(Path.Combine(source, f.Path)), File.ReadAllBytes(Path.Combine(r.SnapshotPath, f.Path)));
+        }
+        Assert.Contains(hub.Requests, q => q.Method == "HEAD" && q.Path.EndsWith("/model.safetensors", StringComparison.Ordinal));
+        byte[] weights = File.ReadAllBytes(Path.Combine(source, "model.safetensors"));
+        Assert.True(File.Exists(Path.Combine(d.File("hub"), "models--tiny--stories260K", "blobs", FakeHub.Sha256(weights))));
     }
 
     [SkippableFact]
