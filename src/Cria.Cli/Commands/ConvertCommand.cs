@@ -8,7 +8,7 @@ namespace Cria.Cli.Commands;
 public sealed class ConvertSettings : CommandSettings
 {
     [CommandArgument(0, "<input>")]
-    [Description("Model to read: a .gguf file, a Hugging Face folder or a llama2.c .bin.")]
+    [Description("Model to read: a .gguf file, a Hugging Face folder, a llama2.c .bin, or a pulled model's org/name.")]
     public string Input { get; set; } = "";
 
     [CommandArgument(1, "<output>")]

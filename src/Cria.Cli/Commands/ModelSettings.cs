@@ -10,7 +10,7 @@ namespace Cria.Cli.Commands;
 public class ModelSettings : CommandSettings
 {
     [CommandArgument(0, "<model>")]
-    [Description("A .gguf or llama2.c .bin file, or a Hugging Face folder (config.json + *.safetensors).")]
+    [Description("A .gguf or llama2.c .bin file, a Hugging Face folder (config.json + *.safetensors), or the org/name[@revision] of a model fetched with cria pull.")]
     public string Model { get; set; } = "";
 
     [CommandOption("--tokenizer <PATH>")]

@@ -7,7 +7,7 @@ namespace Cria.Cli.Commands;
 public sealed class TrainSettings : CommandSettings
 {
     [CommandOption("--from <MODEL>")]
-    [Description("Continue training this checkpoint (.gguf, llama2.c .bin or Hugging Face folder).")]
+    [Description("Continue training this checkpoint (.gguf, llama2.c .bin, Hugging Face folder, or a pulled model's org/name).")]
     public string? From { get; set; }
 
     [CommandOption("--config <CONFIG>")]

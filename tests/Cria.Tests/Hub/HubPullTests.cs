@@ -252,6 +252,33 @@ public class HubPullTests
     }
 
     [SkippableFact]
+    public async Task An_unreachable_hub_is_one_clear_error_that_points_at_a_cached_copy()
+    {
+        using TempDir d = new();
+        // Port 1 on loopback refuses connections at once: the same failure as a machine without a network, minus the wait.
+        HubEnvironment nowhere = new() { Endpoint = "http://127.0.0.1:1", CacheDir = d.File("hub") };
+        using (HubClient client = new(nowhere))
+        {
+            HubException e = await Assert.ThrowsAsync<HubException>(() => new HubPuller(client, new HubCache(nowhere.CacheDir))
+                .PullAsync(HubModelReference.Parse(Repo), new FileSelection(), new RecordingProgress()));
+            Assert.StartsWith("cannot reach http://127.0.0.1:1 (", e.Message);
+            Assert.EndsWith("check the network connection, or set CRIA_OFFLINE=1 to use only models already in the cache", e.Message);
+        }
+
+        await using (FakeHub hub = await StartHubAsync())
+        {
+            (HubPuller puller, HubClient client) = Puller(hub, d);
+            using (client) await puller.PullAsync(HubModelReference.Parse(Repo), new FileSelection(), new RecordingProgress());
+        }
+        using (HubClient client = new(nowhere))
+        {
+            HubException e = await Assert.ThrowsAsync<HubException>(() => new HubPuller(client, new HubCache(nowhere.CacheDir))
+                .PullAsync(HubModelReference.Parse(Repo), new FileSelection(), new RecordingProgress()));
+            Assert.Contains($"{Repo} is already cached at {Path.Combine(d.File("hub"), "models--tiny--stories260K", "snapshots", FakeHub.Commit)}; with CRIA_OFFLINE=1", e.Message);
+        }
+    }
+
+    [SkippableFact]
     public async Task Include_fetches_one_gguf_and_the_name_resolves_to_that_file()
     {
         await using FakeHub hub = await StartHubAsync();
