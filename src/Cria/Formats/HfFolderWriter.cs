@@ -35,6 +35,22 @@ public static class HfFolderWriter
         }
     }
 
+    /// <summary>
+    /// Puts a folder back that <see cref="WriteFolder"/> had moved aside when its process was killed between the
+    /// two renames (the only moment the folder is not under its name); returns whether it did.
+    /// </summary>
+    public static bool RecoverInterruptedSwap(string outDir)
+    {
+        string full = Path.GetFullPath(outDir).TrimEnd(Path.DirectorySeparatorChar);
+        string parent = Path.GetDirectoryName(full)!;
+        if (Directory.Exists(full) || !Directory.Exists(parent)) return false;
+        string? old = Directory.EnumerateDirectories(parent, $".{Path.GetFileName(full)}.old-*")
+            .OrderByDescending(Directory.GetLastWriteTimeUtc).FirstOrDefault();
+        if (old == null) return false;
+        Directory.Move(old, full);
+        return true;
+    }
+
     /// <summary>Writes a LlamaForCausalLM config.json for <paramref name="c"/>; <paramref name="torchDtype"/> names the stored weight type.</summary>
     public static void WriteConfig(LlamaConfig c, ITokenizer? tok, string path, string torchDtype = "float32")
     {
