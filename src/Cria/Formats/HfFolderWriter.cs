@@ -51,17 +51,19 @@ public static class HfFolderWriter
         return true;
     }
 
-    /// <summary>Writes a LlamaForCausalLM config.json for <paramref name="c"/>; <paramref name="torchDtype"/> names the stored weight type.</summary>
+    /// <summary>Writes a LlamaForCausalLM (Qwen2ForCausalLM with q/k/v biases) config.json for <paramref name="c"/>; <paramref name="torchDtype"/> names the stored weight type.</summary>
     public static void WriteConfig(LlamaConfig c, ITokenizer? tok, string path, string torchDtype = "float32")
     {
         using MemoryStream ms = new();
         using (Utf8JsonWriter j = new(ms, new JsonWriterOptions { Indented = true }))
         {
             j.WriteStartObject();
+            // q/k/v biases without an o_proj bias are Qwen2's layout; LlamaForCausalLM's attention_bias would add one.
+            bool qwen2 = c.AttentionBias;
             j.WriteStartArray("architectures");
-            j.WriteStringValue("LlamaForCausalLM");
+            j.WriteStringValue(qwen2 ? "Qwen2ForCausalLM" : "LlamaForCausalLM");
             j.WriteEndArray();
-            j.WriteString("model_type", "llama");
+            j.WriteString("model_type", qwen2 ? "qwen2" : "llama");
             j.WriteNumber("hidden_size", c.Dim);
             j.WriteNumber("intermediate_size", c.HiddenDim);
             j.WriteNumber("num_hidden_layers", c.Layers);
@@ -73,7 +75,7 @@ public static class HfFolderWriter
             j.WriteNumber("rms_norm_eps", c.NormEps);
             j.WriteNumber("rope_theta", c.RopeTheta);
             j.WriteBoolean("tie_word_embeddings", c.TiedEmbeddings);
-            j.WriteBoolean("attention_bias", false);
+            j.WriteBoolean("attention_bias", c.AttentionBias);
             j.WriteString("hidden_act", "silu");
             j.WriteString("torch_dtype", torchDtype);
             if (c.RopeScaling.Type == RopeScalingType.Linear)
