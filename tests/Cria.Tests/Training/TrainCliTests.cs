@@ -101,6 +101,31 @@ public class TrainCliTests
         return r.ReadToEnd().Split('\n').Count(l => l.StartsWith("{\"step\"", StringComparison.Ordinal) && l.EndsWith('}') && l.Contains("\"loss\"", StringComparison.Ordinal));
     }
 
+    /// <summary>A Qwen2-style config (q/k/v biases) trains from scratch from the CLI, resumes with its biases, and generates.</summary>
+    [SkippableFact]
+    public void AttentionBiasModelTrainsResumesAndGenerates()
+    {
+        using TempDir tmp = new();
+        string data = Prepare(tmp);
+        string config = tmp.File("config.json"), ckpt = tmp.File("ckpt"), log = tmp.File("log.jsonl");
+        File.WriteAllText(config, """
+            {"architectures": ["Qwen2ForCausalLM"], "hidden_size": 64, "intermediate_size": 172, "num_hidden_layers": 2,
+             "num_attention_heads": 8, "num_key_value_heads": 4, "vocab_size": 512, "max_position_embeddings": 256,
+             "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "tie_word_embeddings": true}
+            """);
+        var a = CliRunner.Run("train", "--config", config, "--tokenizer", Tok512, "--data", data, "--batch", "2", "--seq", "32",
+            "--steps", "4", "--lr", "3e-3", "--out", ckpt, "--log", log);
+        Assert.True(a.ExitCode == 0, a.Stderr);
+        Assert.Contains("\"attention_bias\": true", File.ReadAllText(Path.Combine(ckpt, "config.json")));
+        var b = CliRunner.Run("train", "--resume", ckpt, "--steps", "8");
+        Assert.True(b.ExitCode == 0, b.Stderr);
+        List<JsonElement> steps = ReadLog(log);
+        Assert.Equal(8, steps.Count);
+        Assert.True(steps[^1].GetProperty("loss").GetDouble() < steps[0].GetProperty("loss").GetDouble() - 0.2);
+        var gen = CliRunner.Run("generate", ckpt, "-p", "Once upon a time", "-n", "10", "--temperature", "0");
+        Assert.True(gen.ExitCode == 0, gen.Stderr);
+    }
+
     /// <summary>Must-show 7: each bad input ends with one clear `error:` line naming the file or option, and the checkpoint survives.</summary>
     [SkippableFact]
     public void BadInputGivesClearErrorsAndKeepsTheCheckpoint()
