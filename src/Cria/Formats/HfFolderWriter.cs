@@ -36,19 +36,38 @@ public static class HfFolderWriter
     }
 
     /// <summary>
-    /// Puts a folder back that <see cref="WriteFolder"/> had moved aside when its process was killed between the
-    /// two renames (the only moment the folder is not under its name); returns whether it did.
+    /// Tidies up after a process killed inside <see cref="WriteFolder"/>: removes the half-built temporary folders of
+    /// processes that no longer run, and puts the folder back if the kill came between the two renames (the only
+    /// moment it is not under its name). Returns whether it restored the folder.
     /// </summary>
     public static bool RecoverInterruptedSwap(string outDir)
     {
         string full = Path.GetFullPath(outDir).TrimEnd(Path.DirectorySeparatorChar);
         string parent = Path.GetDirectoryName(full)!;
-        if (Directory.Exists(full) || !Directory.Exists(parent)) return false;
-        string? old = Directory.EnumerateDirectories(parent, $".{Path.GetFileName(full)}.old-*")
+        if (!Directory.Exists(parent)) return false;
+        string name = Path.GetFileName(full);
+        foreach (string tmp in Directory.EnumerateDirectories(parent, $".{name}.tmp-*"))
+            if (int.TryParse(tmp[(tmp.LastIndexOf('-') + 1)..], out int pid) && !IsRunning(pid)) Directory.Delete(tmp, true);
+        if (Directory.Exists(full)) return false;
+        string? old = Directory.EnumerateDirectories(parent, $".{name}.old-*")
             .OrderByDescending(Directory.GetLastWriteTimeUtc).FirstOrDefault();
         if (old == null) return false;
         Directory.Move(old, full);
         return true;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        if (pid == Environment.ProcessId) return true;
+        try
+        {
+            using System.Diagnostics.Process p = System.Diagnostics.Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Writes a LlamaForCausalLM (Qwen2ForCausalLM with q/k/v biases) config.json for <paramref name="c"/>; <paramref name="torchDtype"/> names the stored weight type.</summary>

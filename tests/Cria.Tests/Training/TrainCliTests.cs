@@ -86,6 +86,8 @@ public class TrainCliTests
         var c = CliRunner.Run("train", "--resume", cut);
         Assert.True(c.ExitCode == 0, c.Stderr);
         Assert.Contains($"resuming {cut} at step {savedStep}", c.Stderr);
+        // A kill during a save leaves a half-built sibling folder; resuming removes it.
+        Assert.Empty(Directory.GetDirectories(tmp.Path, ".cut.*"));
         string[] Losses(string f) => ReadLog(f).Select(e => e.GetProperty("loss").GetRawText() + "/" + e.GetProperty("grad_norm").GetRawText()).ToArray();
         Assert.Equal(40, Losses(tmp.File("full.jsonl")).Length);
         Assert.Equal(Losses(tmp.File("full.jsonl")), Losses(cutLog));
