@@ -36,9 +36,9 @@ public static class HfFolderWriter
     }
 
     /// <summary>
-    /// Tidies up after a process killed inside <see cref="WriteFolder"/>: removes the half-built temporary folders of
-    /// processes that no longer run, and puts the folder back if the kill came between the two renames (the only
-    /// moment it is not under its name). Returns whether it restored the folder.
+    /// Tidies up after a process killed inside <see cref="WriteFolder"/>: puts the folder back if the kill came between
+    /// the two renames (the only moment it is not under its name), then removes the temporary and set-aside folders
+    /// of processes that no longer run. Returns whether it restored the folder.
     /// </summary>
     public static bool RecoverInterruptedSwap(string outDir)
     {
@@ -46,14 +46,23 @@ public static class HfFolderWriter
         string parent = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(parent)) return false;
         string name = Path.GetFileName(full);
-        foreach (string tmp in Directory.EnumerateDirectories(parent, $".{name}.tmp-*"))
-            if (int.TryParse(tmp[(tmp.LastIndexOf('-') + 1)..], out int pid) && !IsRunning(pid)) Directory.Delete(tmp, true);
-        if (Directory.Exists(full)) return false;
-        string? old = Directory.EnumerateDirectories(parent, $".{name}.old-*")
-            .OrderByDescending(Directory.GetLastWriteTimeUtc).FirstOrDefault();
-        if (old == null) return false;
-        Directory.Move(old, full);
-        return true;
+        List<string> dead = Directory.EnumerateDirectories(parent, $".{name}.*-*")
+            .Where(d => Path.GetFileName(d).StartsWith($".{name}.tmp-", StringComparison.Ordinal) || Path.GetFileName(d).StartsWith($".{name}.old-", StringComparison.Ordinal))
+            .Where(d => int.TryParse(d[(d.LastIndexOf('-') + 1)..], out int pid) && !IsRunning(pid)).ToList();
+        bool restored = false;
+        if (!Directory.Exists(full))
+        {
+            string? old = dead.Where(d => Path.GetFileName(d).StartsWith($".{name}.old-", StringComparison.Ordinal))
+                .OrderByDescending(Directory.GetLastWriteTimeUtc).FirstOrDefault();
+            if (old != null)
+            {
+                Directory.Move(old, full);
+                dead.Remove(old);
+                restored = true;
+            }
+        }
+        foreach (string d in dead) Directory.Delete(d, true);
+        return restored;
     }
 
     private static bool IsRunning(int pid)

@@ -23,6 +23,11 @@ public class FolderSwapRecoveryTests
         Assert.False(Directory.Exists(old));
         Assert.False(Directory.Exists(halfBuilt));
         Assert.True(Directory.Exists(ours), "a folder a live process is building must stay");
+
+        // Killed while deleting the set-aside folder after a complete swap: the leftover goes, the folder stays.
+        Directory.CreateDirectory(old);
         Assert.False(HfFolderWriter.RecoverInterruptedSwap(tmp.File("ckpt")));
+        Assert.False(Directory.Exists(old));
+        Assert.Equal("weights", File.ReadAllText(tmp.File("ckpt/model.safetensors")));
     }
 }

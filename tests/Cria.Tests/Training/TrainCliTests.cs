@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace Cria.Tests.Training;
 
@@ -78,14 +80,14 @@ public class TrainCliTests
             Assert.True(p.ExitCode == 137, $"exit {p.ExitCode} after SIGKILL at step {atKill}: {stderr.Result}");
             _ = stdout.Result;
         }
-        long savedStep = JsonDocument.Parse(File.ReadAllText(Path.Combine(cut, "training_state.json"))).RootElement.GetProperty("step").GetInt64();
-        int logged = LoggedSteps(cutLog);
-        Assert.InRange(savedStep, 10, 39);
-        Assert.InRange(logged, 12, 39);
+        Assert.InRange(LoggedSteps(cutLog), 12, 39);
 
+        // (The folder is not read here: a kill inside a later save may have left it set aside for --resume to restore.)
         var c = CliRunner.Run("train", "--resume", cut);
         Assert.True(c.ExitCode == 0, c.Stderr);
-        Assert.Contains($"resuming {cut} at step {savedStep}", c.Stderr);
+        Match resumedAt = Regex.Match(c.Stderr, $"resuming {Regex.Escape(cut)} at step (\\d+)");
+        Assert.True(resumedAt.Success, c.Stderr);
+        Assert.InRange(int.Parse(resumedAt.Groups[1].Value, CultureInfo.InvariantCulture), 10, 39);
         // A kill during a save leaves a half-built sibling folder; resuming removes it.
         Assert.Empty(Directory.GetDirectories(tmp.Path, ".cut.*"));
         string[] Losses(string f) => ReadLog(f).Select(e => e.GetProperty("loss").GetRawText() + "/" + e.GetProperty("grad_norm").GetRawText()).ToArray();
