@@ -200,6 +200,60 @@ public class TrainCliTests
         Assert.Contains("resuming", again.Stderr);
     }
 
+    /// <summary>
+    /// Must-show 7 on a real full file system (ENOSPC): a 4.5 MB tmpfs mounted in a user namespace holds one checkpoint
+    /// (3.1 MB) but not a second. Skipped where unprivileged user namespaces or tmpfs mounts are not allowed.
+    /// </summary>
+    [SkippableFact]
+    public void NoSpaceLeftKeepsThePreviousCheckpoint()
+    {
+        using TempDir tmp = new();
+        string data = Prepare(tmp), mnt = tmp.File("mnt");
+        Directory.CreateDirectory(mnt);
+        (int probe, string probeOut) = InNamespace($"mount -t tmpfs -o size=64k tmpfs '{mnt}' && echo mounted");
+        Skip.If(probe != 0 || !probeOut.Contains("mounted"), $"no unprivileged tmpfs here: {probeOut.Trim()}");
+
+        string cli = $"dotnet '{CliRunner.CliDll}'", ckpt = $"{mnt}/ckpt";
+        (int rc, string output) = InNamespace(string.Join(" && ",
+            $"mount -t tmpfs -o size=4600k tmpfs '{mnt}'",
+            $"{cli} train --from '{Stories}' --data '{data}' --batch 2 --seq 16 --steps 2 --out '{ckpt}' 2>/dev/null",
+            $"sha256sum '{ckpt}'/* > '{tmp.File("before.txt")}'",
+            $"{{ {cli} train --resume '{ckpt}' --steps 4 2>&1 | grep -v '^step '; true; }}",
+            $"sha256sum '{ckpt}'/* | diff - '{tmp.File("before.txt")}' && echo checkpoint-unchanged",
+            $"ls -A '{mnt}'"));
+        Assert.True(rc == 0, output);
+        string[] errors = output.Split('\n').Where(l => l.StartsWith("error:", StringComparison.Ordinal)).ToArray();
+        Assert.True(errors.Length == 1, output);
+        Assert.Contains("could not save step 4", errors[0]);
+        Assert.Contains("No space left on device", errors[0]);
+        Assert.Contains("checkpoint-unchanged", output);
+        Assert.Equal("ckpt", output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1].Trim());
+    }
+
+    /// <summary>Runs a bash script as root of a new user and mount namespace (so it may mount a tmpfs).</summary>
+    private static (int ExitCode, string Output) InNamespace(string script)
+    {
+        ProcessStartInfo psi = new("unshare") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in new[] { "-rm", "bash", "-c", script }) psi.ArgumentList.Add(a);
+        psi.Environment["CRIA_THREADS"] = "2";
+        try
+        {
+            using Process p = Process.Start(psi)!;
+            Task<string> err = p.StandardError.ReadToEndAsync();
+            string stdout = p.StandardOutput.ReadToEnd();
+            if (!p.WaitForExit(120_000))
+            {
+                p.Kill(entireProcessTree: true);
+                throw new TimeoutException($"unshare bash -c {script} did not finish within 120 s");
+            }
+            return (p.ExitCode, stdout + err.Result);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return (-1, e.Message);
+        }
+    }
+
     private static Dictionary<string, byte[]> Snapshot(string dir) =>
         Directory.GetFiles(dir).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
 
