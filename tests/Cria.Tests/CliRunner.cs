@@ -28,7 +28,44 @@ public static class CliRunner
 
     private static Result Run(string? stdin, IReadOnlyDictionary<string, string?>? environment, string[] args)
     {
-        ProcessStartInfo psi = new("dotnet")
+        using Process p = Start(environment, args);
+        return Finish(p, stdin, args);
+    }
+
+    /// <summary>
+    /// Runs the CLI through bash so the command line can set limits first, e.g. <c>ulimit -f 256</c>:
+    /// <paramref name="prefix"/> is shell text placed before <c>exec dotnet cria.dll "$@"</c>.
+    /// </summary>
+    public static Result RunUnderShell(string prefix, params string[] args)
+    {
+        ProcessStartInfo psi = Info("bash");
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add($"{prefix}; exec dotnet \"$0\" \"$@\"");
+        psi.ArgumentList.Add(CliDll);
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        using Process p = Process.Start(psi)!;
+        return Finish(p, null, args);
+    }
+
+    /// <summary>Starts the CLI and returns at once; stdin, stdout and stderr are redirected (close, drain or read them).</summary>
+    public static Process Start(params string[] args) => Start(null, args);
+
+    private static Process Start(IReadOnlyDictionary<string, string?>? environment, string[] args)
+    {
+        ProcessStartInfo psi = Info("dotnet");
+        foreach ((string name, string? value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value == null) psi.Environment.Remove(name);
+            else psi.Environment[name] = value;
+        }
+        psi.ArgumentList.Add(CliDll);
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        return Process.Start(psi)!;
+    }
+
+    private static ProcessStartInfo Info(string program)
+    {
+        ProcessStartInfo psi = new(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -36,15 +73,12 @@ public static class CliRunner
             UseShellExecute = false,
             StandardOutputEncoding = System.Text.Encoding.UTF8,
         };
-        psi.ArgumentList.Add(CliDll);
-        foreach (string a in args) psi.ArgumentList.Add(a);
         psi.Environment["CRIA_THREADS"] = "2";
-        foreach ((string name, string? value) in environment ?? new Dictionary<string, string?>())
-        {
-            if (value == null) psi.Environment.Remove(name);
-            else psi.Environment[name] = value;
-        }
-        using Process p = Process.Start(psi)!;
+        return psi;
+    }
+
+    private static Result Finish(Process p, string? stdin, string[] args)
+    {
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();
         Task<string> stderr = p.StandardError.ReadToEndAsync();
         if (stdin != null) p.StandardInput.Write(stdin);

@@ -26,6 +26,8 @@ public sealed class TrainCommand : Command<TrainSettings>
         TrainSettings s = cli;
         if (cli.Resume != null)
         {
+            if (HfFolderWriter.RecoverInterruptedSwap(cli.Resume))
+                Console.Error.WriteLine($"{cli.Resume}: restored the checkpoint a killed save had moved aside");
             resumed = TrainingState.Read(cli.Resume);
             s = resumed.Settings.Deserialize<TrainSettings>() ?? throw new CriaFormatException(cli.Resume, TrainingState.StateName, "has no settings");
             s.Resume = cli.Resume;
@@ -35,8 +37,12 @@ public sealed class TrainCommand : Command<TrainSettings>
             if (cli.Steps != null) s.Steps = cli.Steps;
             if (cli.Log != null) s.Log = cli.Log;
             s.Threads = cli.Threads;
-            s.KillAfter = cli.KillAfter;
         }
+
+        // Saving swaps the whole folder: never replace something the user has unless this run continues it.
+        bool continuing = resumed != null && Path.GetFullPath(s.Out!) == Path.GetFullPath(s.Resume!);
+        if (!continuing && Directory.Exists(s.Out) && Directory.EnumerateFileSystemEntries(s.Out).Any())
+            throw new ArgumentException($"--out {s.Out}: the folder is not empty; choose a new folder (or continue the run in it with --resume {s.Out})");
 
         (TrainableLlama model, TokenizerSource tok, string modelName) = BuildModel(s, resumed);
         LlamaConfig c = model.Config;
@@ -83,6 +89,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             TrainingState.ReadOptimizer(cli.Resume!, trainer.Optimizer);
             if (trainer.Optimizer.Step != resumed.Step) throw new CriaFormatException(cli.Resume!, TrainingState.OptimizerName, $"holds step {trainer.Optimizer.Step}, the state file says {resumed.Step}");
             if (windows != null) windows.State = resumed.DataState;
+            Console.Error.WriteLine($"resuming {cli.Resume} at step {resumed.Step}");
         }
 
         using MetricsLog log = new(s.Log, resumed?.Step);
@@ -96,11 +103,24 @@ public sealed class TrainCommand : Command<TrainSettings>
                 DataState = windows?.State ?? 0,
                 RopeLayout = c.RopeLayout == RopeLayout.Interleaved ? "interleaved" : "halves",
             };
-            CheckpointWriter.Write(model, outDir, tok.Path, tok.Tokenizer, dir =>
+            try
             {
-                state.Write(dir, trainer.Optimizer);
-                LossPlot.Write(Path.Combine(dir, "loss.png"), log.Train, log.Val);
-            });
+                CheckpointWriter.Write(model, outDir, tok.Path, tok.Tokenizer, dir =>
+                {
+                    state.Write(dir, trainer.Optimizer);
+                    LossPlot.Write(Path.Combine(dir, "loss.png"), log.Train, log.Val);
+                });
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
+            {
+                // Disk full (ENOSPC), a file-size limit (EFBIG, which .NET reports as ArgumentOutOfRangeException) or
+                // permissions: the new folder was never swapped in, so the previous checkpoint is still whole.
+                string why = e is ArgumentOutOfRangeException ? "a file is larger than the file system or the file-size limit allows (EFBIG)" : e.Message.Split(" : ")[0];
+                string kept = File.Exists(Path.Combine(outDir, TrainingState.StateName))
+                    ? $"the previous checkpoint in {outDir} is intact (free space, then continue with --resume {outDir})"
+                    : "no earlier checkpoint was written";
+                throw new IOException($"could not save step {trainer.StepsDone} to {outDir}: {why}; {kept}", e);
+            }
         }
 
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -143,7 +163,6 @@ public sealed class TrainCommand : Command<TrainSettings>
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step {r.Step} | validation loss {vl:F4}"));
             }
             if (s.SaveEvery > 0 && r.Step % s.SaveEvery == 0 && r.Step < s.TotalSteps) Save();
-            if (s.KillAfter == r.Step) Process.GetCurrentProcess().Kill();
         }
         Save();
         Console.Error.WriteLine(interrupted

@@ -95,10 +95,6 @@ public sealed class TrainSettings : CommandSettings
     [CommandOption("--eval-steps <N>")]
     public int EvalSteps { get; set; } = 10;
 
-    /// <summary>Test hook: SIGKILL this process right after step N (to check crash recovery).</summary>
-    [CommandOption("--kill-after <N>", IsHidden = true)]
-    public int? KillAfter { get; set; }
-
     public override ValidationResult Validate()
     {
         int sources = (From != null ? 1 : 0) + (Config != null ? 1 : 0) + (Resume != null ? 1 : 0);

@@ -35,17 +35,63 @@ public static class HfFolderWriter
         }
     }
 
-    /// <summary>Writes a LlamaForCausalLM config.json for <paramref name="c"/>; <paramref name="torchDtype"/> names the stored weight type.</summary>
+    /// <summary>
+    /// Tidies up after a process killed inside <see cref="WriteFolder"/>: puts the folder back if the kill came between
+    /// the two renames (the only moment it is not under its name), then removes the temporary and set-aside folders
+    /// of processes that no longer run. Returns whether it restored the folder.
+    /// </summary>
+    public static bool RecoverInterruptedSwap(string outDir)
+    {
+        string full = Path.GetFullPath(outDir).TrimEnd(Path.DirectorySeparatorChar);
+        string parent = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(parent)) return false;
+        string name = Path.GetFileName(full);
+        List<string> dead = Directory.EnumerateDirectories(parent, $".{name}.*-*")
+            .Where(d => Path.GetFileName(d).StartsWith($".{name}.tmp-", StringComparison.Ordinal) || Path.GetFileName(d).StartsWith($".{name}.old-", StringComparison.Ordinal))
+            .Where(d => int.TryParse(d[(d.LastIndexOf('-') + 1)..], out int pid) && !IsRunning(pid)).ToList();
+        bool restored = false;
+        if (!Directory.Exists(full))
+        {
+            string? old = dead.Where(d => Path.GetFileName(d).StartsWith($".{name}.old-", StringComparison.Ordinal))
+                .OrderByDescending(Directory.GetLastWriteTimeUtc).FirstOrDefault();
+            if (old != null)
+            {
+                Directory.Move(old, full);
+                dead.Remove(old);
+                restored = true;
+            }
+        }
+        foreach (string d in dead) Directory.Delete(d, true);
+        return restored;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        if (pid == Environment.ProcessId) return true;
+        try
+        {
+            using System.Diagnostics.Process p = System.Diagnostics.Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Writes a LlamaForCausalLM (Qwen2ForCausalLM with q/k/v biases) config.json for <paramref name="c"/>; <paramref name="torchDtype"/> names the stored weight type.</summary>
     public static void WriteConfig(LlamaConfig c, ITokenizer? tok, string path, string torchDtype = "float32")
     {
         using MemoryStream ms = new();
         using (Utf8JsonWriter j = new(ms, new JsonWriterOptions { Indented = true }))
         {
             j.WriteStartObject();
+            // q/k/v biases without an o_proj bias are Qwen2's layout; LlamaForCausalLM's attention_bias would add one.
+            bool qwen2 = c.AttentionBias;
             j.WriteStartArray("architectures");
-            j.WriteStringValue("LlamaForCausalLM");
+            j.WriteStringValue(qwen2 ? "Qwen2ForCausalLM" : "LlamaForCausalLM");
             j.WriteEndArray();
-            j.WriteString("model_type", "llama");
+            j.WriteString("model_type", qwen2 ? "qwen2" : "llama");
             j.WriteNumber("hidden_size", c.Dim);
             j.WriteNumber("intermediate_size", c.HiddenDim);
             j.WriteNumber("num_hidden_layers", c.Layers);
@@ -57,7 +103,7 @@ public static class HfFolderWriter
             j.WriteNumber("rms_norm_eps", c.NormEps);
             j.WriteNumber("rope_theta", c.RopeTheta);
             j.WriteBoolean("tie_word_embeddings", c.TiedEmbeddings);
-            j.WriteBoolean("attention_bias", false);
+            j.WriteBoolean("attention_bias", c.AttentionBias);
             j.WriteString("hidden_act", "silu");
             j.WriteString("torch_dtype", torchDtype);
             if (c.RopeScaling.Type == RopeScalingType.Linear)

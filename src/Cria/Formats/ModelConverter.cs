@@ -17,7 +17,8 @@ public sealed record ConvertSummary(ConvertTarget Target, DType Type, int Tensor
 /// <summary>
 /// Rewrites any checkpoint <see cref="ModelLoader"/> reads as GGUF (path ending in .gguf), llama2.c v0 (.bin, F32 only)
 /// or a Hugging Face folder (anything else). HF stores q/k rows in rotate-half order, GGUF and llama2.c in interleaved
-/// pairs; rows are permuted per head when the source and target differ. Outputs are replaced atomically.
+/// pairs (except GGUF's qwen2, written for models with q/k/v biases, which rotates halves); rows and q/k biases are
+/// permuted per head when the source and target differ. Outputs are replaced atomically.
 /// </summary>
 public static unsafe class ModelConverter
 {
@@ -50,8 +51,10 @@ public static unsafe class ModelConverter
 
         using LoadedModel m = ModelLoader.Load(input, loadTokenizer: true);
         LlamaConfig c = m.Config;
-        if (c.AttentionBias) throw new ArgumentException($"{input}: models with attention biases (Qwen2) cannot be converted yet");
-        RopeLayout want = target == ConvertTarget.HuggingFace ? RopeLayout.Halves : RopeLayout.Interleaved;
+        if (c.AttentionBias && target == ConvertTarget.Llama2c)
+            throw new ArgumentException($"{output}: llama2.c checkpoints have no q/k/v biases (write .gguf or a folder)");
+        // Models with q/k/v biases are written as GGUF's qwen2, which rotates halves (NEOX) like Hugging Face.
+        RopeLayout want = target == ConvertTarget.HuggingFace || c.AttentionBias ? RopeLayout.Halves : RopeLayout.Interleaved;
         bool permute = c.RopeLayout != want;
         if (permute && c.RopeDim != c.HeadDim)
             throw new ArgumentException($"{input}: partial-rotary models (rope dim {c.RopeDim} < head dim {c.HeadDim}) cannot change RoPE layout yet");
@@ -65,6 +68,12 @@ public static unsafe class ModelConverter
     }
 
     private sealed record Layout(LlamaConfig Config, bool Permute, RopeLayout Want);
+
+    /// <summary>A q/k bias reordered like its rows.</summary>
+    private static float[] Entries(float[] v, Layout l, bool qk) =>
+        !qk || !l.Permute ? v
+        : l.Want == RopeLayout.Halves ? RopeRowOrder.ToRotateHalf(v, v.Length, 1, l.Config.HeadDim)
+        : RopeRowOrder.ToInterleaved(v, v.Length, 1, l.Config.HeadDim);
 
     /// <summary>A matrix as F32 rows, q/k reordered to the target's RoPE layout.</summary>
     private static float[] Rows(WeightTensor w, Layout l, bool qk)
@@ -98,6 +107,12 @@ public static unsafe class ModelConverter
             yield return (n.Layer(n.Wq, i), L.Wq, null, true);
             yield return (n.Layer(n.Wk, i), L.Wk, null, true);
             yield return (n.Layer(n.Wv, i), L.Wv, null, false);
+            if (L.Bq != null && L.Bk != null && L.Bv != null)
+            {
+                yield return (n.Layer(n.Bq, i), null, L.Bq, true);
+                yield return (n.Layer(n.Bk, i), null, L.Bk, true);
+                yield return (n.Layer(n.Bv, i), null, L.Bv, false);
+            }
             yield return (n.Layer(n.Wo, i), L.Wo, null, false);
             yield return (n.Layer(n.FfnNorm, i), null, L.FfnNorm, false);
             yield return (n.Layer(n.Gate, i), L.WGate, null, false);
@@ -112,28 +127,29 @@ public static unsafe class ModelConverter
     {
         LlamaConfig c = m.Config;
         GgufWriter g = new();
-        g.Set("general.architecture", "llama");
+        string arch = c.AttentionBias ? "qwen2" : "llama";
+        g.Set("general.architecture", arch);
         g.Set("general.name", Path.GetFileNameWithoutExtension(output));
         g.Set("general.file_type", type switch { DType.F16 => 1u, DType.BF16 => 32u, _ => 0u });
-        g.Set("llama.context_length", (uint)c.MaxSeqLen);
-        g.Set("llama.embedding_length", (uint)c.Dim);
-        g.Set("llama.block_count", (uint)c.Layers);
-        g.Set("llama.feed_forward_length", (uint)c.HiddenDim);
-        g.Set("llama.attention.head_count", (uint)c.Heads);
-        g.Set("llama.attention.head_count_kv", (uint)c.KvHeads);
+        g.Set($"{arch}.context_length", (uint)c.MaxSeqLen);
+        g.Set($"{arch}.embedding_length", (uint)c.Dim);
+        g.Set($"{arch}.block_count", (uint)c.Layers);
+        g.Set($"{arch}.feed_forward_length", (uint)c.HiddenDim);
+        g.Set($"{arch}.attention.head_count", (uint)c.Heads);
+        g.Set($"{arch}.attention.head_count_kv", (uint)c.KvHeads);
         if (c.HeadDim != c.Dim / c.Heads)
         {
-            g.Set("llama.attention.key_length", (uint)c.HeadDim);
-            g.Set("llama.attention.value_length", (uint)c.HeadDim);
+            g.Set($"{arch}.attention.key_length", (uint)c.HeadDim);
+            g.Set($"{arch}.attention.value_length", (uint)c.HeadDim);
         }
-        g.Set("llama.rope.dimension_count", (uint)c.RopeDim);
-        g.Set("llama.rope.freq_base", c.RopeTheta);
-        g.Set("llama.attention.layer_norm_rms_epsilon", c.NormEps);
-        g.Set("llama.vocab_size", (uint)c.VocabSize);
+        g.Set($"{arch}.rope.dimension_count", (uint)c.RopeDim);
+        g.Set($"{arch}.rope.freq_base", c.RopeTheta);
+        g.Set($"{arch}.attention.layer_norm_rms_epsilon", c.NormEps);
+        g.Set($"{arch}.vocab_size", (uint)c.VocabSize);
         if (c.RopeScaling.Type == RopeScalingType.Linear)
         {
-            g.Set("llama.rope.scaling.type", "linear");
-            g.Set("llama.rope.scaling.factor", c.RopeScaling.Factor);
+            g.Set($"{arch}.rope.scaling.type", "linear");
+            g.Set($"{arch}.rope.scaling.factor", c.RopeScaling.Factor);
         }
 
         SentencePieceBpeTokenizer? sp = SentencePiece(m.Tokenizer);
@@ -161,7 +177,7 @@ public static unsafe class ModelConverter
             long[] ne = t.Matrix != null ? [t.Matrix.Cols, t.Matrix.Rows] : [t.Vector!.Length];
             g.AddTensor(t.Name, stored, ne, s =>
             {
-                float[] v = tensor.Matrix != null ? Rows(tensor.Matrix, l, tensor.Qk) : tensor.Vector!;
+                float[] v = tensor.Matrix != null ? Rows(tensor.Matrix, l, tensor.Qk) : Entries(tensor.Vector!, l, tensor.Qk);
                 s.Write(Encode(v, stored));
                 progress?.Invoke(++done, all.Count);
             });
@@ -238,7 +254,7 @@ public static unsafe class ModelConverter
             foreach (var t in all)
             {
                 if (t.Matrix != null) st.Add(t.Name, type, [t.Matrix.Rows, t.Matrix.Cols], Encode(Rows(t.Matrix, l, t.Qk), type));
-                else st.Add(t.Name, DType.F32, [t.Vector!.Length], Encode(t.Vector, DType.F32));
+                else st.Add(t.Name, DType.F32, [t.Vector!.Length], Encode(Entries(t.Vector!, l, t.Qk), DType.F32));
                 progress?.Invoke(++done, all.Count);
             }
             st.Write(Path.Combine(dir, "model.safetensors"));

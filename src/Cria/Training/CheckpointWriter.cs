@@ -6,9 +6,9 @@ using Cria.Text;
 namespace Cria.Training;
 
 /// <summary>
-/// Writes a <see cref="TrainableLlama"/> as a Hugging Face LlamaForCausalLM folder (config.json,
+/// Writes a <see cref="TrainableLlama"/> as a Hugging Face LlamaForCausalLM (Qwen2ForCausalLM with q/k/v biases) folder (config.json,
 /// model.safetensors in F32, tokenizer files) that Cria, transformers and llama.cpp's converter read.
-/// Interleaved-layout q/k rows (llama2.c/GGUF sources) are permuted to HF's rotate-half order. The folder
+/// Interleaved-layout q/k rows and biases (llama2.c/GGUF sources) are permuted to HF's rotate-half order. The folder
 /// is built beside the target and swapped in with renames, so a crash never leaves a half-written checkpoint.
 /// </summary>
 public static class CheckpointWriter
@@ -28,12 +28,12 @@ public static class CheckpointWriter
         bool permute = c.RopeLayout == RopeLayout.Interleaved;
         if (permute && c.RopeDim != c.HeadDim)
             throw new NotSupportedException("writing a partial-rotary interleaved model as a Hugging Face checkpoint is not supported");
+        HashSet<ParameterTensor> ropeOrdered = model.Layers.SelectMany(l => l.RopeOrdered).ToHashSet();
         SafetensorsWriter w = new();
         foreach (ParameterTensor t in model.Parameters.Tensors)
         {
             float[] values = model.Parameters.ValueSpan(t).ToArray();
-            bool isQ = t.Name.EndsWith("q_proj.weight", StringComparison.Ordinal), isK = t.Name.EndsWith("k_proj.weight", StringComparison.Ordinal);
-            if (permute && (isQ || isK)) values = RopeRowOrder.ToRotateHalf(values, t.Rows, t.Cols, c.HeadDim);
+            if (permute && ropeOrdered.Contains(t)) values = RopeRowOrder.ToRotateHalf(values, t.IsMatrix ? t.Rows : t.Cols, t.IsMatrix ? t.Cols : 1, c.HeadDim);
             long[] shape = t.IsMatrix ? [t.Rows, t.Cols] : [t.Cols];
             w.Add(t.Name, DType.F32, shape, values);
         }

@@ -2,10 +2,15 @@ using Cria.Model;
 
 namespace Cria.Training;
 
-/// <summary>The trainable tensors of one decoder block.</summary>
+/// <summary>The trainable tensors of one decoder block; Bq/Bk/Bv only for attention_bias (Qwen2-style) models.</summary>
 public sealed record LayerParameters(
     ParameterTensor AttnNorm, ParameterTensor Wq, ParameterTensor Wk, ParameterTensor Wv, ParameterTensor Wo,
-    ParameterTensor FfnNorm, ParameterTensor WGate, ParameterTensor WUp, ParameterTensor WDown);
+    ParameterTensor FfnNorm, ParameterTensor WGate, ParameterTensor WUp, ParameterTensor WDown,
+    ParameterTensor? Bq = null, ParameterTensor? Bk = null, ParameterTensor? Bv = null)
+{
+    /// <summary>The q and k tensors whose rows (or entries) follow the RoPE layout.</summary>
+    public IEnumerable<ParameterTensor> RopeOrdered => Bq == null ? [Wq, Wk] : [Wq, Wk, Bq, Bk!];
+}
 
 /// <summary>
 /// A LLaMA model held as fp32 master weights for training: the config, the flat <see cref="ParameterSet"/>
@@ -25,7 +30,6 @@ public sealed class TrainableLlama
 
     public TrainableLlama(LlamaConfig config)
     {
-        if (config.AttentionBias) throw new NotSupportedException("training models with q/k/v biases (attention_bias) is not supported yet");
         Config = config;
         List<ParameterTensor> list = new();
         long offset = 0;
@@ -44,16 +48,21 @@ public sealed class TrainableLlama
         for (int l = 0; l < config.Layers; l++)
         {
             string p = $"model.layers.{l}.";
-            Layers[l] = new LayerParameters(
-                Add(p + "input_layernorm.weight", 1, d, false),
-                Add(p + "self_attn.q_proj.weight", q, d, true),
-                Add(p + "self_attn.k_proj.weight", kv, d, true),
-                Add(p + "self_attn.v_proj.weight", kv, d, true),
+            ParameterTensor attnNorm = Add(p + "input_layernorm.weight", 1, d, false);
+            ParameterTensor wq = Add(p + "self_attn.q_proj.weight", q, d, true);
+            ParameterTensor wk = Add(p + "self_attn.k_proj.weight", kv, d, true);
+            ParameterTensor wv = Add(p + "self_attn.v_proj.weight", kv, d, true);
+            // Biases are vectors: no weight decay, as for norm gains.
+            ParameterTensor? bq = config.AttentionBias ? Add(p + "self_attn.q_proj.bias", 1, q, false) : null;
+            ParameterTensor? bk = config.AttentionBias ? Add(p + "self_attn.k_proj.bias", 1, kv, false) : null;
+            ParameterTensor? bv = config.AttentionBias ? Add(p + "self_attn.v_proj.bias", 1, kv, false) : null;
+            Layers[l] = new LayerParameters(attnNorm, wq, wk, wv,
                 Add(p + "self_attn.o_proj.weight", d, q, true),
                 Add(p + "post_attention_layernorm.weight", 1, d, false),
                 Add(p + "mlp.gate_proj.weight", h, d, true),
                 Add(p + "mlp.up_proj.weight", h, d, true),
-                Add(p + "mlp.down_proj.weight", d, h, true));
+                Add(p + "mlp.down_proj.weight", d, h, true),
+                bq, bk, bv);
         }
         FinalNorm = Add("model.norm.weight", 1, d, false);
         Output = config.TiedEmbeddings ? Embedding : Add("lm_head.weight", config.VocabSize, d, true);
@@ -88,6 +97,13 @@ public sealed class TrainableLlama
             m.CopyMatrix(p.WGate, s.WGate);
             m.CopyMatrix(p.WUp, s.WUp);
             m.CopyMatrix(p.WDown, s.WDown);
+            if (p.Bq != null)
+            {
+                if (s.Bq == null || s.Bk == null || s.Bv == null) throw new Formats.CriaFormatException(loaded.Path, $"layer {l}", "attention_bias is set but the q/k/v biases are missing");
+                m.CopyVector(p.Bq, s.Bq);
+                m.CopyVector(p.Bk!, s.Bk);
+                m.CopyVector(p.Bv!, s.Bv);
+            }
         }
         w.FinalNorm.CopyTo(m.Parameters.ValueSpan(m.FinalNorm));
         if (!m.Config.TiedEmbeddings) m.CopyMatrix(m.Output, w.Output);
@@ -95,10 +111,16 @@ public sealed class TrainableLlama
         {
             if (m.Config.RopeDim != m.Config.HeadDim) throw new NotSupportedException("partial-rotary checkpoints cannot be reordered to interleaved pairs");
             foreach (LayerParameters p in m.Layers)
-                foreach (ParameterTensor t in new[] { p.Wq, p.Wk })
-                    RopeRowOrder.ToInterleaved(m.Parameters.ValueSpan(t).ToArray(), t.Rows, t.Cols, m.Config.HeadDim).CopyTo(m.Parameters.ValueSpan(t));
+                foreach (ParameterTensor t in p.RopeOrdered)
+                    RopeRowOrder.ToInterleaved(m.Parameters.ValueSpan(t).ToArray(), t.IsMatrix ? t.Rows : t.Cols, t.IsMatrix ? t.Cols : 1, m.Config.HeadDim).CopyTo(m.Parameters.ValueSpan(t));
         }
         return m;
+    }
+
+    private void CopyVector(ParameterTensor dst, float[] src)
+    {
+        if (src.Length != dst.Elements) throw new Formats.CriaFormatException(dst.Name, "shape", $"is [{src.Length}], expected [{dst.Elements}]");
+        src.CopyTo(Parameters.ValueSpan(dst));
     }
 
     private void CopyMatrix(ParameterTensor dst, WeightTensor src)
@@ -122,7 +144,7 @@ public sealed class TrainableLlama
             Span<float> v = Parameters.ValueSpan(t);
             if (!t.IsMatrix)
             {
-                v.Fill(1f);
+                v.Fill(t.Name.EndsWith(".bias", StringComparison.Ordinal) ? 0f : 1f);
                 continue;
             }
             bool residual = t.Name.EndsWith("o_proj.weight", StringComparison.Ordinal) || t.Name.EndsWith("down_proj.weight", StringComparison.Ordinal);

@@ -68,6 +68,12 @@ public sealed unsafe class TrainingPass : IDisposable
             LinearOp.Forward(_pool, a.Norm1, n, d, ps.Value(p.Wq), c.QDim, a.Q);
             LinearOp.Forward(_pool, a.Norm1, n, d, ps.Value(p.Wk), c.KvDim, a.K);
             LinearOp.Forward(_pool, a.Norm1, n, d, ps.Value(p.Wv), c.KvDim, a.V);
+            if (p.Bq != null)
+            {
+                BiasOp.Forward(_pool, a.Q, n, c.QDim, ps.Value(p.Bq));
+                BiasOp.Forward(_pool, a.K, n, c.KvDim, ps.Value(p.Bk!));
+                BiasOp.Forward(_pool, a.V, n, c.KvDim, ps.Value(p.Bv!));
+            }
             _rope.Forward(a.Q, n, Seq, c.Heads);
             _rope.Forward(a.K, n, Seq, c.KvHeads);
             AttentionOp.Forward(_pool, AttnShape, a.Q, a.K, a.V, a.Probs, a.AttnOut);
@@ -127,12 +133,18 @@ public sealed unsafe class TrainingPass : IDisposable
             TrainKernels.AddInto(_pool, dNorm, tmp, (long)n * d);
             RmsNormOp.Backward(_pool, dNorm, a.Mid, ps.Value(p.FfnNorm), a.Rstd2, n, d, dRes, ps.Gradient(p.FfnNorm));
 
-            // Attention block: mid = in + o(attention(rope(q(x̂)), rope(k(x̂)), v(x̂))).
+            // Attention block: mid = in + o(attention(rope(q(x̂) + bq), rope(k(x̂) + bk), v(x̂) + bv)).
             LinearOp.BackwardWeight(_pool, _ws, dRes, a.AttnOut, n, d, c.QDim, ps.Gradient(p.Wo));
             LinearOp.BackwardInput(_pool, _ws, dRes, n, ps.Value(p.Wo), d, c.QDim, dAttn);
             AttentionOp.Backward(_pool, AttnShape, a.Q, a.K, a.V, a.Probs, dAttn, dQ, dK, dV);
             _rope.Backward(dQ, n, Seq, c.Heads);
             _rope.Backward(dK, n, Seq, c.KvHeads);
+            if (p.Bq != null)
+            {
+                BiasOp.Backward(_pool, dQ, n, c.QDim, ps.Gradient(p.Bq));
+                BiasOp.Backward(_pool, dK, n, c.KvDim, ps.Gradient(p.Bk!));
+                BiasOp.Backward(_pool, dV, n, c.KvDim, ps.Gradient(p.Bv!));
+            }
             LinearOp.BackwardWeight(_pool, _ws, dQ, a.Norm1, n, c.QDim, d, ps.Gradient(p.Wq));
             LinearOp.BackwardWeight(_pool, _ws, dK, a.Norm1, n, c.KvDim, d, ps.Gradient(p.Wk));
             LinearOp.BackwardWeight(_pool, _ws, dV, a.Norm1, n, c.KvDim, d, ps.Gradient(p.Wv));

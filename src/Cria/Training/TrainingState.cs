@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Text.Json;
@@ -16,12 +17,17 @@ public sealed class TrainingState
     public const string OptimizerName = "optimizer.bin";
     private static readonly byte[] Magic = "CRIAOPT1"u8.ToArray();
 
+    /// <summary>Floats per read or write of the moments (16 MiB); tests pass a small slice to cross its boundaries.</summary>
+    private const int DefaultSlice = 1 << 22;
+
     public required JsonObject Settings { get; init; }
     public required long Step { get; init; }
     public required ulong DataState { get; init; }
     public required string RopeLayout { get; init; }
 
-    public void Write(string dir, AdamW optimizer)
+    public void Write(string dir, AdamW optimizer) => Write(dir, optimizer, DefaultSlice);
+
+    internal void Write(string dir, AdamW optimizer, int sliceFloats)
     {
         JsonObject o = new()
         {
@@ -44,8 +50,10 @@ public sealed class TrainingState
             Put(Magic);
             Put(BitConverter.GetBytes((long)optimizer.M.Length));
             Put(BitConverter.GetBytes(optimizer.Step));
-            Put(System.Runtime.InteropServices.MemoryMarshal.AsBytes(optimizer.M.AsSpan()));
-            Put(System.Runtime.InteropServices.MemoryMarshal.AsBytes(optimizer.V.AsSpan()));
+            // In slices: a byte span of a whole moment array overflows past 2^29 parameters.
+            foreach (float[] moments in new[] { optimizer.M, optimizer.V })
+                for (int i = 0; i < moments.Length; i += sliceFloats)
+                    Put(MemoryMarshal.AsBytes(moments.AsSpan(i, Math.Min(sliceFloats, moments.Length - i))));
             s.Write(h.GetHashAndReset());
         });
     }
@@ -72,8 +80,13 @@ public sealed class TrainingState
         }
     }
 
-    /// <summary>Loads the moments into <paramref name="optimizer"/>, checking size and checksum first.</summary>
-    public static void ReadOptimizer(string dir, AdamW optimizer)
+    /// <summary>
+    /// Streams the moments into <paramref name="optimizer"/> in slices (any model size, no whole-file buffer), hashing
+    /// as it reads; on a size or checksum error it throws, and the moments read so far must not be used.
+    /// </summary>
+    public static void ReadOptimizer(string dir, AdamW optimizer) => ReadOptimizer(dir, optimizer, DefaultSlice);
+
+    internal static void ReadOptimizer(string dir, AdamW optimizer, int sliceFloats)
     {
         string path = Path.Combine(dir, OptimizerName);
         if (!File.Exists(path)) throw new CriaFormatException(dir, OptimizerName, "is missing");
@@ -81,14 +94,24 @@ public sealed class TrainingState
         long expected = Magic.Length + 16 + count * 8 + 32;
         long actual = new FileInfo(path).Length;
         if (actual != expected) throw new CriaFormatException(path, "size", $"is {actual} bytes, expected {expected} for {count} parameters (corrupt, or from another model)");
-        byte[] all = File.ReadAllBytes(path);
-        byte[] hash = SHA256.HashData(all.AsSpan(0, all.Length - 32));
-        if (!hash.AsSpan().SequenceEqual(all.AsSpan(all.Length - 32))) throw new CriaFormatException(path, "checksum", "does not match: the file is corrupt");
-        if (!all.AsSpan(0, Magic.Length).SequenceEqual(Magic)) throw new CriaFormatException(path, "magic", "is not CRIAOPT1");
-        if (BitConverter.ToInt64(all, 8) != count) throw new CriaFormatException(path, "count", "does not match the model's parameter count");
-        optimizer.Step = BitConverter.ToInt64(all, 16);
-        int off = 24;
-        Buffer.BlockCopy(all, off, optimizer.M, 0, (int)(count * 4));
-        Buffer.BlockCopy(all, off + (int)(count * 4), optimizer.V, 0, (int)(count * 4));
+        using FileStream f = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        using IncrementalHash h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Take(Span<byte> b)
+        {
+            f.ReadExactly(b);
+            h.AppendData(b);
+        }
+        Span<byte> header = stackalloc byte[24];
+        Take(header);
+        if (!header[..Magic.Length].SequenceEqual(Magic)) throw new CriaFormatException(path, "magic", "is not CRIAOPT1");
+        if (BitConverter.ToInt64(header[8..]) != count) throw new CriaFormatException(path, "count", "does not match the model's parameter count");
+        long step = BitConverter.ToInt64(header[16..]);
+        foreach (float[] moments in new[] { optimizer.M, optimizer.V })
+            for (int i = 0; i < moments.Length; i += sliceFloats)
+                Take(MemoryMarshal.AsBytes(moments.AsSpan(i, Math.Min(sliceFloats, moments.Length - i))));
+        Span<byte> stored = stackalloc byte[32];
+        f.ReadExactly(stored);
+        if (!h.GetHashAndReset().AsSpan().SequenceEqual(stored)) throw new CriaFormatException(path, "checksum", "does not match: the file is corrupt");
+        optimizer.Step = step;
     }
 }

@@ -7,7 +7,7 @@ namespace Cria.Tests.Training;
 /// <summary>Must-show 6: training gives bit-identical weights whatever the thread count, and across runs.</summary>
 public class DeterminismTests
 {
-    private static byte[] TrainTenSteps(int threads)
+    private static byte[] TrainTenSteps(int threads, bool attentionBias)
     {
         LlamaConfig c = new LlamaConfig
         {
@@ -19,6 +19,7 @@ public class DeterminismTests
             VocabSize = 97,
             MaxSeqLen = 64,
             TiedEmbeddings = false,
+            AttentionBias = attentionBias,
         }.Normalize("test");
         TrainableLlama m = new(c);
         m.InitializeRandom(42);
@@ -41,11 +42,13 @@ public class DeterminismTests
         return bytes;
     }
 
-    [Fact]
-    public void OneAndTwoThreadsGiveIdenticalWeights()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void OneAndTwoThreadsGiveIdenticalWeights(bool attentionBias)
     {
-        byte[] one = TrainTenSteps(1);
-        byte[] two = TrainTenSteps(2);
+        byte[] one = TrainTenSteps(1, attentionBias);
+        byte[] two = TrainTenSteps(2, attentionBias);
         Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(one)), Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(two)));
     }
 }

@@ -26,9 +26,9 @@ internal static class Float64Reference
             foreach (LayerParameters l in m.Layers)
             {
                 double[][] xn = x.Select(v => Norm(v, i => p[l.AttnNorm.Offset + i], c.NormEps)).ToArray();
-                double[][] q = xn.Select(v => MatVec(p, l.Wq, v)).ToArray();
-                double[][] k = xn.Select(v => MatVec(p, l.Wk, v)).ToArray();
-                double[][] vv = xn.Select(v => MatVec(p, l.Wv, v)).ToArray();
+                double[][] q = xn.Select(v => AddBias(p, l.Bq, MatVec(p, l.Wq, v))).ToArray();
+                double[][] k = xn.Select(v => AddBias(p, l.Bk, MatVec(p, l.Wk, v))).ToArray();
+                double[][] vv = xn.Select(v => AddBias(p, l.Bv, MatVec(p, l.Wv, v))).ToArray();
                 for (int t = 0; t < seq; t++)
                 {
                     for (int h = 0; h < c.Heads; h++) Rotate(q[t], h * hd, t, pairs, c);
@@ -80,6 +80,13 @@ internal static class Float64Reference
         double ms = x.Sum(v => v * v) / x.Length;
         double r = 1 / Math.Sqrt(ms + eps);
         return x.Select((v, i) => v * r * gain(i)).ToArray();
+    }
+
+    private static double[] AddBias(double[] p, ParameterTensor? b, double[] y)
+    {
+        if (b != null)
+            for (int i = 0; i < y.Length; i++) y[i] += p[b.Offset + i];
+        return y;
     }
 
     private static double[] MatVec(double[] p, ParameterTensor w, double[] x)

@@ -6,19 +6,20 @@ namespace Cria.Tests.Training;
 
 /// <summary>
 /// Must-show 2: the fp32 analytic gradient of every parameter tensor agrees with central differences of a
-/// float64 reference loss, on tiny random models (GQA, both RoPE layouts, tied and untied output).
+/// float64 reference loss, on tiny random models (GQA, both RoPE layouts, tied and untied output, Qwen2-style q/k/v biases).
 /// </summary>
 public class GradientCheckTests
 {
-    public static TheoryData<RopeLayout, bool, int> Shapes => new()
+    public static TheoryData<RopeLayout, bool, int, bool> Shapes => new()
     {
-        { RopeLayout.Interleaved, true, 2 },
-        { RopeLayout.Halves, false, 1 },
+        { RopeLayout.Interleaved, true, 2, false },
+        { RopeLayout.Halves, false, 1, false },
+        { RopeLayout.Halves, true, 2, true },
     };
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void AnalyticGradientMatchesFiniteDifferences(RopeLayout layout, bool tied, int kvHeads)
+    public void AnalyticGradientMatchesFiniteDifferences(RopeLayout layout, bool tied, int kvHeads, bool attentionBias)
     {
         LlamaConfig c = new LlamaConfig
         {
@@ -31,6 +32,7 @@ public class GradientCheckTests
             MaxSeqLen = 16,
             RopeLayout = layout,
             TiedEmbeddings = tied,
+            AttentionBias = attentionBias,
             NormEps = 1e-5f,
         }.Normalize("test");
         TrainableLlama m = new(c);
@@ -38,7 +40,7 @@ public class GradientCheckTests
         foreach (ParameterTensor t in m.Parameters.Tensors)
         {
             Span<float> v = m.Parameters.ValueSpan(t);
-            for (int i = 0; i < v.Length; i++) v[i] = t.IsMatrix ? (float)(rng.NextDouble() * 2 - 1) * 0.5f : 1f + (float)(rng.NextDouble() - 0.5) * 0.4f;
+            for (int i = 0; i < v.Length; i++) v[i] = t.IsMatrix || t.Name.EndsWith(".bias", StringComparison.Ordinal) ? (float)(rng.NextDouble() * 2 - 1) * 0.5f : 1f + (float)(rng.NextDouble() - 0.5) * 0.4f;
         }
         const int B = 2, T = 4;
         int[] x = Enumerable.Range(0, B * T).Select(_ => rng.Next(c.VocabSize)).ToArray();
