@@ -8,7 +8,7 @@ namespace Cria.Cli.Commands;
 public sealed class QuantizeSettings : CommandSettings
 {
     [CommandArgument(0, "<input>")]
-    [Description("GGUF model to read.")]
+    [Description("Model to read: a .gguf file, a Hugging Face folder or a llama2.c .bin.")]
     public string Input { get; set; } = "";
 
     [CommandArgument(1, "<output>")]

@@ -11,7 +11,8 @@ namespace Cria.Formats;
 public enum ConvertTarget { Gguf, Llama2c, HuggingFace }
 
 /// <summary>What <see cref="ModelConverter.Convert"/> wrote.</summary>
-public sealed record ConvertSummary(ConvertTarget Target, DType Type, int Tensors, bool TokenizerCarried, bool QkPermuted);
+/// <param name="InType">How many tensors were stored in <paramref name="Type"/> (the rest are F32).</param>
+public sealed record ConvertSummary(ConvertTarget Target, DType Type, int Tensors, int InType, bool TokenizerCarried, bool QkPermuted);
 
 /// <summary>
 /// Rewrites any checkpoint <see cref="ModelLoader"/> reads as GGUF (path ending in .gguf), llama2.c v0 (.bin, F32 only)
@@ -22,25 +23,34 @@ public static unsafe class ModelConverter
 {
     public static readonly string TypeNames = "f32, f16, bf16";
 
-    public static DType ParseType(string name) => name.ToLowerInvariant() switch
-    {
-        "f32" => DType.F32,
-        "f16" => DType.F16,
-        "bf16" => DType.BF16,
-        _ => throw new ArgumentException($"unknown --type '{name}' (expected one of {TypeNames})"),
-    };
+    /// <summary>A --type name: f32, f16, bf16, or a quantized type (GGUF output only).</summary>
+    public static DType ParseType(string name) => GgufQuantizer.ParseType(name);
 
     public static ConvertTarget TargetOf(string output) =>
         output.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) ? ConvertTarget.Gguf
         : output.EndsWith(".bin", StringComparison.OrdinalIgnoreCase) ? ConvertTarget.Llama2c
         : ConvertTarget.HuggingFace;
 
+    /// <param name="type">
+    /// The type of the weight matrices: F32, F16 or BF16 for every target; for GGUF also Q8_0, Q4_0, Q4_K or Q6_K,
+    /// given to each matrix whose rows are a whole number of the type's blocks (the others stay F32, as in
+    /// <see cref="GgufQuantizer"/>).
+    /// </param>
     /// <param name="progress">Called after each tensor with (tensors done, tensors in all).</param>
-    public static ConvertSummary Convert(string input, string output, DType type = DType.F32, Action<int, int>? progress = null)
+    /// <param name="target">The layout to write; by default chosen from the output path (<see cref="TargetOf"/>).</param>
+    public static ConvertSummary Convert(string input, string output, DType type = DType.F32, Action<int, int>? progress = null, ConvertTarget? target = null)
     {
-        if (type is not (DType.F32 or DType.F16 or DType.BF16))
-            throw new ArgumentException($"convert writes {TypeNames}, not {type} (use cria quantize for quantized types)");
-        ConvertTarget target = TargetOf(output);
+        ConvertTarget to = target ?? TargetOf(output);
+        bool quantized = type is DType.Q8_0 or DType.Q4_0 or DType.Q4_K or DType.Q6_K;
+        if (!quantized && type is not (DType.F32 or DType.F16 or DType.BF16))
+            throw new ArgumentException($"convert writes {TypeNames}, or for GGUF q8_0, q4_0, q4_k, q6_k; not {type}");
+        if (quantized && to != ConvertTarget.Gguf)
+            throw new ArgumentException($"{output}: only GGUF holds {type} weights (write a path ending in .gguf)");
+        return ConvertTo(input, output, type, progress, to);
+    }
+
+    private static ConvertSummary ConvertTo(string input, string output, DType type, Action<int, int>? progress, ConvertTarget target)
+    {
         if (target == ConvertTarget.Llama2c && type != DType.F32)
             throw new ArgumentException($"{output}: llama2.c .bin checkpoints hold F32 weights only, not {type} (use --type f32, or write .gguf or a folder)");
         string fullIn = Path.GetFullPath(input).TrimEnd(Path.DirectorySeparatorChar), fullOut = Path.GetFullPath(output).TrimEnd(Path.DirectorySeparatorChar);
@@ -112,7 +122,7 @@ public static unsafe class ModelConverter
         GgufWriter g = new();
         g.Set("general.architecture", "llama");
         g.Set("general.name", Path.GetFileNameWithoutExtension(output));
-        g.Set("general.file_type", type switch { DType.F16 => 1u, DType.BF16 => 32u, _ => 0u });
+        g.Set("general.file_type", GgufQuantizer.FileType(type));
         g.Set("llama.context_length", (uint)c.MaxSeqLen);
         g.Set("llama.embedding_length", (uint)c.Dim);
         g.Set("llama.block_count", (uint)c.Layers);
@@ -151,11 +161,12 @@ public static unsafe class ModelConverter
         }
 
         var all = Tensors(m.Weights, TensorNaming.Gguf, c.TiedEmbeddings).ToList();
-        int done = 0;
+        int done = 0, inType = 0;
         foreach (var t in all)
         {
             var tensor = t;
-            DType stored = t.Matrix != null ? type : DType.F32;
+            DType stored = t.Matrix != null && t.Matrix.Cols % type.BlockSize() == 0 ? type : DType.F32;
+            if (stored == type) inType++;
             long[] ne = t.Matrix != null ? [t.Matrix.Cols, t.Matrix.Rows] : [t.Vector!.Length];
             g.AddTensor(t.Name, stored, ne, s =>
             {
@@ -166,7 +177,7 @@ public static unsafe class ModelConverter
         }
         if (m.Weights.RopeFreqFactors is float[] rf) g.AddTensor("rope_freqs.weight", DType.F32, [rf.Length], Encode(rf, DType.F32));
         g.Write(output);
-        return new ConvertSummary(ConvertTarget.Gguf, type, all.Count, sp != null, l.Permute);
+        return new ConvertSummary(ConvertTarget.Gguf, type, all.Count, inType, sp != null, l.Permute);
     }
 
     private static ConvertSummary WriteLlama2c(LoadedModel m, Layout l, string output, Action<int, int>? progress)
@@ -219,7 +230,7 @@ public static unsafe class ModelConverter
             Put(sin);
             if (!c.TiedEmbeddings) Mat(w.Output);
         });
-        return new ConvertSummary(ConvertTarget.Llama2c, DType.F32, total, false, l.Permute);
+        return new ConvertSummary(ConvertTarget.Llama2c, DType.F32, total, total, CarryLlama2cTokenizer(m, output), l.Permute);
     }
 
     private static ConvertSummary WriteHf(LoadedModel m, Layout l, string input, string output, DType type, Action<int, int>? progress)
@@ -242,7 +253,7 @@ public static unsafe class ModelConverter
             st.Write(Path.Combine(dir, "model.safetensors"));
             carried = CarryTokenizer(m, input, dir);
         });
-        return new ConvertSummary(ConvertTarget.HuggingFace, type, all.Count, carried, l.Permute);
+        return new ConvertSummary(ConvertTarget.HuggingFace, type, all.Count, all.Count(t => t.Matrix != null || type == DType.F32), carried, l.Permute);
     }
 
     /// <summary>
@@ -272,6 +283,21 @@ public static unsafe class ModelConverter
         SentencePieceBpeTokenizer? sp = SentencePiece(m.Tokenizer);
         if (sp == null || sp.BosId != 1 || !sp.EosIds.Contains(2)) return false;
         WriteLlama2cTokenizer(sp, Path.Combine(dir, "tokenizer.bin"));
+        return true;
+    }
+
+    /// <summary>
+    /// llama2.c reads its tokenizer from a tokenizer.bin beside the checkpoint; one is written there unless the
+    /// folder already has one (which is then what Cria and run.c will use). run.c fixes BOS = 1 and EOS = 2.
+    /// </summary>
+    private static bool CarryLlama2cTokenizer(LoadedModel m, string output)
+    {
+        string dir = Path.GetDirectoryName(Path.GetFullPath(output))!;
+        string path = Path.Combine(dir, "tokenizer.bin");
+        if (File.Exists(path) || File.Exists(Path.Combine(dir, $"tok{m.Config.VocabSize}.bin"))) return false;
+        SentencePieceBpeTokenizer? sp = SentencePiece(m.Tokenizer);
+        if (sp == null || sp.BosId != 1 || !sp.EosIds.Contains(2)) return false;
+        WriteLlama2cTokenizer(sp, path);
         return true;
     }
 
