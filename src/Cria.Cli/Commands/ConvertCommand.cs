@@ -28,7 +28,8 @@ public sealed class ConvertCommand : Command<ConvertSettings>
         long start = Stopwatch.GetTimestamp();
         ConvertSummary summary = FileProgress.Run($"converting to {ModelConverter.TargetOf(settings.Output)}", progress => ModelConverter.Convert(settings.Input, settings.Output, type, (done, total) => progress(done, total)));
         Console.Out.WriteLine($"wrote {settings.Output} ({summary.Target}): {summary.Tensors} tensors, {summary.InType} as {summary.Type}, " +
-            $"q/k rows {(summary.QkPermuted ? "permuted" : "kept")}, tokenizer {(summary.TokenizerCarried ? "carried" : "not carried")}, " +
+            $"q/k rows {(summary.QkPermuted ? "permuted" : "kept")}, tokenizer {(summary.TokenizerCarried ? "carried" : "not carried")}" +
+            (summary.TokenizerProblem != null ? $" ({summary.TokenizerProblem})" : "") + ", " +
             $"{Stopwatch.GetElapsedTime(start).TotalSeconds:F1} s");
         return 0;
     }

@@ -12,7 +12,8 @@ public enum ConvertTarget { Gguf, Llama2c, HuggingFace }
 
 /// <summary>What <see cref="ModelConverter.Convert"/> wrote.</summary>
 /// <param name="InType">How many tensors were stored in <paramref name="Type"/> (the rest are F32).</param>
-public sealed record ConvertSummary(ConvertTarget Target, DType Type, int Tensors, int InType, bool TokenizerCarried, bool QkPermuted);
+/// <param name="TokenizerProblem">Why the tokenizer was not carried, when the writer knows.</param>
+public sealed record ConvertSummary(ConvertTarget Target, DType Type, int Tensors, int InType, bool TokenizerCarried, bool QkPermuted, string? TokenizerProblem = null);
 
 /// <summary>
 /// Rewrites any checkpoint <see cref="ModelLoader"/> reads as GGUF (path ending in .gguf), llama2.c v0 (.bin, F32 only)
@@ -144,21 +145,7 @@ public static unsafe class ModelConverter
             g.Set("llama.rope.scaling.factor", c.RopeScaling.Factor);
         }
 
-        SentencePieceBpeTokenizer? sp = SentencePiece(m.Tokenizer);
-        if (sp != null)
-        {
-            int n = sp.VocabSize;
-            g.Set("tokenizer.ggml.model", "llama");
-            g.Set("tokenizer.ggml.tokens", Enumerable.Range(0, n).Select(sp.IdToPiece).ToArray());
-            g.Set("tokenizer.ggml.scores", Enumerable.Range(0, n).Select(sp.ScoreOf).ToArray());
-            g.Set("tokenizer.ggml.token_type", Enumerable.Range(0, n).Select(i => (int)sp.TypeOf(i)).ToArray());
-            if (sp.BosId >= 0) g.Set("tokenizer.ggml.bos_token_id", (uint)sp.BosId);
-            if (sp.EosIds.Count > 0) g.Set("tokenizer.ggml.eos_token_id", (uint)sp.EosIds[0]);
-            if (sp.UnkId >= 0) g.Set("tokenizer.ggml.unknown_token_id", (uint)sp.UnkId);
-            g.Set("tokenizer.ggml.add_bos_token", sp.AddBos);
-            g.Set("tokenizer.ggml.add_space_prefix", sp.SpacePrefix != SpacePrefixMode.Never);
-            if (m.ChatTemplate != null) g.Set("tokenizer.chat_template", m.ChatTemplate);
-        }
+        string? tokenizerProblem = GgufTokenizerWriter.Write(g, m.Tokenizer, m.ChatTemplate);
 
         var all = Tensors(m.Weights, TensorNaming.Gguf, c.TiedEmbeddings).ToList();
         int done = 0, inType = 0;
@@ -177,7 +164,7 @@ public static unsafe class ModelConverter
         }
         if (m.Weights.RopeFreqFactors is float[] rf) g.AddTensor("rope_freqs.weight", DType.F32, [rf.Length], Encode(rf, DType.F32));
         g.Write(output);
-        return new ConvertSummary(ConvertTarget.Gguf, type, all.Count, inType, sp != null, l.Permute);
+        return new ConvertSummary(ConvertTarget.Gguf, type, all.Count, inType, tokenizerProblem == null, l.Permute, tokenizerProblem);
     }
 
     private static ConvertSummary WriteLlama2c(LoadedModel m, Layout l, string output, Action<int, int>? progress)
