@@ -75,15 +75,41 @@ public static unsafe class ModelConverter
 
     private sealed record Layout(LlamaConfig Config, bool Permute, RopeLayout Want);
 
-    /// <summary>A matrix as F32 rows, q/k reordered to the target's RoPE layout.</summary>
-    private static float[] Rows(WeightTensor w, Layout l, bool qk)
+    // Rows are converted a slab of about this many bytes (as F32) at a time, so a matrix is never copied whole.
+    private const long SlabBytes = 4 << 20;
+
+    /// <summary>Lets a test shrink the slabs on its own thread (conversion runs on the caller's thread) to cross slab edges.</summary>
+    [ThreadStatic] internal static long SlabBytesForTests;
+
+    /// <summary>
+    /// Writes a matrix's rows stored as <paramref name="type"/>, a slab at a time, q/k rows reordered to the target's
+    /// RoPE layout (the reordering stays within each head, so a slab holds whole heads).
+    /// </summary>
+    private static void WriteMatrix(Stream s, WeightTensor w, Layout l, bool qk, DType type)
     {
-        float[] v = new float[w.Elements];
-        for (int r = 0; r < w.Rows; r++) w.ReadRow(r, v.AsSpan(r * w.Cols, w.Cols));
-        if (!qk || !l.Permute) return v;
-        return l.Want == RopeLayout.Halves
-            ? RopeRowOrder.ToRotateHalf(v, w.Rows, w.Cols, l.Config.HeadDim)
-            : RopeRowOrder.ToInterleaved(v, w.Rows, w.Cols, l.Config.HeadDim);
+        int cols = w.Cols;
+        bool permute = qk && l.Permute;
+        int headDim = l.Config.HeadDim, group = permute ? headDim : 1;
+        if (w.Rows % group != 0) throw new InvalidOperationException($"{w.Rows} q/k rows are not whole heads of {group}");
+        long target = SlabBytesForTests > 0 ? SlabBytesForTests : SlabBytes;
+        int slabRows = (int)Math.Min(w.Rows, Math.Max(group, target / (4L * cols) / group * group));
+        long rowBytes = type.ByteCount(cols);
+        float[] slab = new float[slabRows * cols];
+        byte[] encoded = new byte[slabRows * rowBytes];
+        for (int r0 = 0; r0 < w.Rows; r0 += slabRows)
+        {
+            int n = Math.Min(slabRows, w.Rows - r0);
+            for (int i = 0; i < n; i++) w.ReadRow(r0 + i, slab.AsSpan(i * cols, cols));
+            float[] rows = !permute ? slab
+                : l.Want == RopeLayout.Halves ? RopeRowOrder.ToRotateHalf(slab, n, cols, headDim)
+                : RopeRowOrder.ToInterleaved(slab, n, cols, headDim);
+            unsafe
+            {
+                fixed (byte* dst = encoded)
+                    for (int i = 0; i < n; i++) Quantize.Row(type, rows.AsSpan(i * cols, cols), dst + i * rowBytes);
+            }
+            s.Write(encoded, 0, checked((int)(n * rowBytes)));
+        }
     }
 
     private static byte[] Encode(ReadOnlySpan<float> values, DType type)
@@ -157,8 +183,8 @@ public static unsafe class ModelConverter
             long[] ne = t.Matrix != null ? [t.Matrix.Cols, t.Matrix.Rows] : [t.Vector!.Length];
             g.AddTensor(t.Name, stored, ne, s =>
             {
-                float[] v = tensor.Matrix != null ? Rows(tensor.Matrix, l, tensor.Qk) : tensor.Vector!;
-                s.Write(Encode(v, stored));
+                if (tensor.Matrix != null) WriteMatrix(s, tensor.Matrix, l, tensor.Qk, stored);
+                else s.Write(Encode(tensor.Vector!, stored));
                 progress?.Invoke(++done, all.Count);
             });
         }
@@ -184,7 +210,7 @@ public static unsafe class ModelConverter
             void Put(ReadOnlySpan<float> v) => s.Write(MemoryMarshal.AsBytes(v));
             void Mat(WeightTensor t, bool qk = false)
             {
-                Put(Rows(t, l, qk));
+                WriteMatrix(s, t, l, qk, DType.F32);
                 Tick();
             }
             void Vec(float[] v)
@@ -233,9 +259,20 @@ public static unsafe class ModelConverter
             int done = 0;
             foreach (var t in all)
             {
-                if (t.Matrix != null) st.Add(t.Name, type, [t.Matrix.Rows, t.Matrix.Cols], Encode(Rows(t.Matrix, l, t.Qk), type));
-                else st.Add(t.Name, DType.F32, [t.Vector!.Length], Encode(t.Vector, DType.F32));
-                progress?.Invoke(++done, all.Count);
+                var tensor = t;
+                void Written() => progress?.Invoke(++done, all.Count);
+                if (t.Matrix != null)
+                    st.Add(t.Name, type, [t.Matrix.Rows, t.Matrix.Cols], s =>
+                    {
+                        WriteMatrix(s, tensor.Matrix!, l, tensor.Qk, type);
+                        Written();
+                    });
+                else
+                    st.Add(t.Name, DType.F32, [t.Vector!.Length], s =>
+                    {
+                        s.Write(Encode(tensor.Vector!, DType.F32));
+                        Written();
+                    });
             }
             st.Write(Path.Combine(dir, "model.safetensors"));
             carried = CarryTokenizer(m, input, dir);

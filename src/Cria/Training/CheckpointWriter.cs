@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Cria.Formats;
 using Cria.Model;
 using Cria.Tensors;
@@ -31,11 +32,14 @@ public static class CheckpointWriter
         SafetensorsWriter w = new();
         foreach (ParameterTensor t in model.Parameters.Tensors)
         {
-            float[] values = model.Parameters.ValueSpan(t).ToArray();
+            ParameterTensor tensor = t;
             bool isQ = t.Name.EndsWith("q_proj.weight", StringComparison.Ordinal), isK = t.Name.EndsWith("k_proj.weight", StringComparison.Ordinal);
-            if (permute && (isQ || isK)) values = RopeRowOrder.ToRotateHalf(values, t.Rows, t.Cols, c.HeadDim);
             long[] shape = t.IsMatrix ? [t.Rows, t.Cols] : [t.Cols];
-            w.Add(t.Name, DType.F32, shape, values);
+            // Written straight from the parameter buffer while the file is written; only q/k rows need a reordered copy.
+            if (permute && (isQ || isK))
+                w.Add(t.Name, DType.F32, shape, s => s.Write(MemoryMarshal.AsBytes(RopeRowOrder.ToRotateHalf(model.Parameters.ValueSpan(tensor).ToArray(), tensor.Rows, tensor.Cols, c.HeadDim).AsSpan())));
+            else
+                w.Add(t.Name, DType.F32, shape, s => s.Write(MemoryMarshal.AsBytes(model.Parameters.ValueSpan(tensor))));
         }
         w.Write(path);
     }

@@ -121,6 +121,35 @@ public class QuantizeAnyInputTests
     }
 
     [SkippableFact]
+    public void Small_slabs_write_the_same_bytes_as_whole_matrices()
+    {
+        using TempDir d = new();
+        void ConvertAll(string dir)
+        {
+            Directory.CreateDirectory(dir);
+            ModelConverter.Convert(Fixtures.Path_(Bin), Path.Combine(dir, "hf"));
+            ModelConverter.Convert(Path.Combine(dir, "hf"), Path.Combine(dir, "x.gguf"), DType.F16);
+            ModelConverter.Convert(Path.Combine(dir, "hf"), Path.Combine(dir, "back.bin"));
+        }
+        ConvertAll(d.File("whole"));
+        // Slabs of 3 × 256 bytes: q/k rows (64 floats) go one head of 8 rows at a time and the other matrices 3 rows at
+        // a time, so a head split across slabs, or rows dropped or repeated at a slab edge, would change the bytes.
+        ModelConverter.SlabBytesForTests = 3 * 256;
+        try
+        {
+            ConvertAll(d.File("slabs"));
+        }
+        finally
+        {
+            ModelConverter.SlabBytesForTests = 0;
+        }
+        Assert.Equal(File.ReadAllBytes(Path.Combine(d.File("whole"), "hf", "model.safetensors")), File.ReadAllBytes(Path.Combine(d.File("slabs"), "hf", "model.safetensors")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(d.File("whole"), "back.bin")), File.ReadAllBytes(Path.Combine(d.File("slabs"), "back.bin")));
+        byte[] g0 = File.ReadAllBytes(Path.Combine(d.File("whole"), "x.gguf")), g1 = File.ReadAllBytes(Path.Combine(d.File("slabs"), "x.gguf"));
+        Assert.Equal(g0, g1);
+    }
+
+    [SkippableFact]
     public void Quantized_types_are_refused_for_folders_and_bin()
     {
         using TempDir d = new();
