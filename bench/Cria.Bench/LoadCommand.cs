@@ -91,6 +91,8 @@ internal static class LoadCommand
             yield return $"| {name} | {e} | {S(e, "load_s", 1000)} | {S(e, "first_token_s", 1000)} | {S(e, "rss_load", 1e-6)} | {S(e, "rss_first", 1e-6)} | " +
                 $"{S(e, "rss_end", 1e-6)} | {Above(e)} | {Above(e).Mean * 1e6 / (file + kv):F3} |";
         }
+        yield return $"| {name} | Cria's load: weights mapped {S("cria", "weights_s", 1000).Mean:F0} ms, tokenizer {S("cria", "tokenizer_s", 1000).Mean:F0} ms, " +
+            $"engine + KV cache {S("cria", "engine_s", 1000).Mean:F0} ms | | | | | | | |";
         string Ratio(Func<string, double> f) => (f("cria") / f("llama.cpp")).ToString("F2", CultureInfo.InvariantCulture);
         yield return $"| {name} | Cria / llama.cpp | {Ratio(e => S(e, "load_s").Mean)} | {Ratio(e => S(e, "first_token_s").Mean)} | {Ratio(e => S(e, "rss_load").Mean)} | " +
             $"{Ratio(e => S(e, "rss_first").Mean)} | {Ratio(e => S(e, "rss_end").Mean)} | {Ratio(e => Above(e).Mean)} | |";

@@ -5,6 +5,7 @@ using Cria.Formats;
 using Cria.Generation;
 using Cria.Model;
 using Cria.Tensors;
+using Cria.Text;
 using LLama;
 using LLama.Common;
 using LLama.Native;
@@ -52,7 +53,8 @@ internal static class LoadProbe
 
         string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
         Console.WriteLine($"engine={engine} load_s={F(load)} first_token_s={F(firstToken)} rss_before={before.Resident} rss_load={afterLoad.Resident} " +
-            $"rss_first={afterFirst.Resident} rss_end={end.Resident} anon_end={end.Anonymous} file_end={end.File} peak={end.Peak}");
+            $"rss_first={afterFirst.Resident} rss_end={end.Resident} anon_end={end.Anonymous} file_end={end.File} peak={end.Peak}" +
+            (e is CriaEngine c ? $" weights_s={F(c.Breakdown.Weights)} tokenizer_s={F(c.Breakdown.Tokenizer)} engine_s={F(c.Breakdown.Engine)}" : ""));
         return 0;
     }
 
@@ -68,13 +70,22 @@ internal static class LoadProbe
         private readonly KvCache _cache;
         private readonly float[] _logits;
 
+        /// <summary>Seconds spent mapping the weights, reading the tokenizer, and creating the engine and its cache.</summary>
+        public (double Weights, double Tokenizer, double Engine) Breakdown { get; }
+
         public CriaEngine(string path, int ctx)
         {
-            // As `cria generate` opens a model: weights mapped, tokenizer read, engine buffers and KV cache allocated.
-            _loaded = ModelLoader.Load(path);
+            // As `cria generate` opens a model: weights mapped, tokenizer read, engine buffers and KV cache allocated;
+            // in three steps so the report can say where load time goes.
+            long t0 = Stopwatch.GetTimestamp();
+            _loaded = ModelLoader.Load(path, loadTokenizer: false);
+            long t1 = Stopwatch.GetTimestamp();
+            _loaded.Tokenizer = TokenizerLoader.Load(path, _loaded.Config.VocabSize);
+            long t2 = Stopwatch.GetTimestamp();
             _model = new LlamaModel(_loaded);
             _cache = _model.CreateCache(ctx);
             _logits = new float[_loaded.Config.VocabSize];
+            Breakdown = (Stopwatch.GetElapsedTime(t0, t1).TotalSeconds, Stopwatch.GetElapsedTime(t1, t2).TotalSeconds, Stopwatch.GetElapsedTime(t2).TotalSeconds);
         }
 
         public void Decode(int token, int position) => _model.Forward([token], _cache, _logits);
