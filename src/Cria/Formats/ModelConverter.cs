@@ -281,8 +281,9 @@ public static unsafe class ModelConverter
     }
 
     /// <summary>
-    /// Copies the source's tokenizer files into the folder; a GGUF source's SentencePiece vocabulary, which has no
-    /// files of its own, is written as a llama2.c tokenizer.bin (which Cria reads from a HF folder).
+    /// Copies the source's tokenizer files into the folder; a GGUF source's vocabulary, which has no files of its own,
+    /// is written as tokenizer.json (byte-level BPE) or as a llama2.c tokenizer.bin (SentencePiece; Cria reads it from
+    /// a HF folder).
     /// </summary>
     private static bool CarryTokenizer(LoadedModel m, string input, string dir)
     {
@@ -303,6 +304,11 @@ public static unsafe class ModelConverter
                 return true;
             }
             return false;
+        }
+        if ((m.Tokenizer is LoadedTokenizer lt ? lt.Tokenizer : m.Tokenizer) is ByteLevelBpeTokenizer bpe)
+        {
+            HfTokenizerJsonWriter.Write(bpe, dir, m.ChatTemplate);
+            return true;
         }
         SentencePieceBpeTokenizer? sp = SentencePiece(m.Tokenizer);
         if (sp == null || sp.BosId != 1 || !sp.EosIds.Contains(2)) return false;

@@ -10,7 +10,8 @@ namespace Cria.Tests.Formats;
 
 /// <summary>
 /// A model whose tokenizer.json is byte-level BPE, converted or quantized to GGUF: the tokenizer is written as
-/// tokenizer.ggml.* (model gpt2, merges, pre-tokenizer name) and both Cria and llama.cpp rebuild the same encodings.
+/// tokenizer.ggml.* (model gpt2, merges, pre-tokenizer name) and both Cria and llama.cpp rebuild the same encodings;
+/// converted back to a Hugging Face folder it becomes a tokenizer.json again.
 /// </summary>
 public class ByteLevelGgufTests
 {
@@ -88,6 +89,13 @@ public class ByteLevelGgufTests
         }
         AssertSameEncodings(original, TokenizerOf(gguf));
         AssertSameEncodings(original, TokenizerOf(q8));
+
+        // And back to a Hugging Face folder: the GGUF vocabulary is written as tokenizer.json + tokenizer_config.json.
+        string back = d.File("back-hf");
+        ConvertSummary b = ModelConverter.Convert(gguf, back);
+        Assert.True(b.TokenizerCarried);
+        Assert.True(File.Exists(Path.Combine(back, "tokenizer.json")));
+        AssertSameEncodings(original, TokenizerOf(back));
     }
 
     [SkippableFact]
