@@ -27,8 +27,9 @@ public static class CriaApp
             config.AddCommand<ServeCommand>("serve").WithDescription("Serve a model over an OpenAI-compatible HTTP API, with a chat page at /.");
             config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a model on benchmark tasks as lm-evaluation-harness does; records the run in the leaderboard.");
             config.AddCommand<LeaderboardCommand>("leaderboard").WithDescription("Rank evaluated models (table, Markdown, HTML, JSON or PNG).");
-            config.AddCommand<ConvertCommand>("convert").WithDescription("Convert a model between GGUF, Hugging Face folder and llama2.c .bin (f32, f16 or bf16).");
-            config.AddCommand<QuantizeCommand>("quantize").WithDescription("Re-store a GGUF model's matrices as Q8_0, Q4_0, Q4_K, Q6_K, F16 or BF16.");
+            config.AddCommand<BenchCommand>("bench").WithDescription("Measure prompt-processing and generation tokens/s (llama-bench style), load time and resident memory.");
+            config.AddCommand<ConvertCommand>("convert").WithDescription("Convert a model between GGUF, Hugging Face folder and llama2.c .bin (f32, f16, bf16; quantized types for GGUF).");
+            config.AddCommand<QuantizeCommand>("quantize").WithDescription("Write any model as a GGUF whose matrices are Q8_0, Q4_0, Q4_K, Q6_K, F16 or BF16.");
             config.AddBranch("data", data =>
             {
                 data.SetDescription("Prepare training data.");

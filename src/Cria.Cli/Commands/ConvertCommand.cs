@@ -16,7 +16,7 @@ public sealed class ConvertSettings : CommandSettings
     public string Output { get; set; } = "";
 
     [CommandOption("--type <TYPE>")]
-    [Description("f32 (default), f16 or bf16: the type of the weight matrices (norms stay F32).")]
+    [Description("f32 (default), f16 or bf16: the type of the weight matrices (norms stay F32); for .gguf output also q8_0, q4_0, q4_k, q6_k (matrices whose rows do not fit the block stay F32).")]
     public string Type { get; set; } = "f32";
 }
 
@@ -27,8 +27,9 @@ public sealed class ConvertCommand : Command<ConvertSettings>
         var type = ModelConverter.ParseType(settings.Type);
         long start = Stopwatch.GetTimestamp();
         ConvertSummary summary = FileProgress.Run($"converting to {ModelConverter.TargetOf(settings.Output)}", progress => ModelConverter.Convert(settings.Input, settings.Output, type, (done, total) => progress(done, total)));
-        Console.Out.WriteLine($"wrote {settings.Output} ({summary.Target}, {summary.Type}): {summary.Tensors} tensors, " +
-            $"q/k rows {(summary.QkPermuted ? "permuted" : "kept")}, tokenizer {(summary.TokenizerCarried ? "carried" : "not carried")}, " +
+        Console.Out.WriteLine($"wrote {settings.Output} ({summary.Target}): {summary.Tensors} tensors, {summary.InType} as {summary.Type}, " +
+            $"q/k rows {(summary.QkPermuted ? "permuted" : "kept")}, tokenizer {(summary.TokenizerCarried ? "carried" : "not carried")}" +
+            (summary.TokenizerProblem != null ? $" ({summary.TokenizerProblem})" : "") + ", " +
             $"{Stopwatch.GetElapsedTime(start).TotalSeconds:F1} s");
         return 0;
     }

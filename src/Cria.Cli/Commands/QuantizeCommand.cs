@@ -8,7 +8,7 @@ namespace Cria.Cli.Commands;
 public sealed class QuantizeSettings : CommandSettings
 {
     [CommandArgument(0, "<input>")]
-    [Description("GGUF model to read (a file, or a pulled model's org/name).")]
+    [Description("Model to read: a .gguf file, a Hugging Face folder, a llama2.c .bin or a pulled model's org/name.")]
     public string Input { get; set; } = "";
 
     [CommandArgument(1, "<output>")]

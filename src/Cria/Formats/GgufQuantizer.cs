@@ -24,11 +24,11 @@ public static unsafe class GgufQuantizer
         "f16" => DType.F16,
         "bf16" => DType.BF16,
         "f32" => DType.F32,
-        _ => throw new ArgumentException($"unknown type '{name}' (expected one of {TypeNames})"),
+        _ => throw new ArgumentException($"unknown --type '{name}' (expected one of {TypeNames})"),
     };
 
     // llama.cpp's llama_ftype values, which it prints as the file's type.
-    private static uint FileType(DType t) => t switch
+    internal static uint FileType(DType t) => t switch
     {
         DType.F32 => 0,
         DType.F16 => 1,
@@ -40,13 +40,21 @@ public static unsafe class GgufQuantizer
         _ => throw new ArgumentOutOfRangeException(nameof(t)),
     };
 
-    /// <param name="progress">Called after each tensor with (elements done, elements in all).</param>
+    /// <summary>
+    /// Reads a GGUF file tensor by tensor; any other input Cria loads (Hugging Face folder, llama2.c .bin) goes
+    /// through <see cref="ModelConverter"/>, which writes the same GGUF layout with the tokenizer carried over.
+    /// </summary>
+    /// <param name="progress">Called after each tensor with (work done, work in all).</param>
     public static QuantizeSummary Quantize(string input, string output, DType type, Action<long, long>? progress = null)
     {
         input = HubModels.ResolvePath(input);
-        if (!File.Exists(input)) throw new ArgumentException($"{input}: no such file");
+        if (!File.Exists(input) && !Directory.Exists(input)) throw new ArgumentException($"{input}: no such file or folder");
         if (Path.GetFullPath(input) == Path.GetFullPath(output)) throw new ArgumentException($"{output}: the output would overwrite the input");
-        if (!IsGguf(input)) throw new ArgumentException($"{input}: not a GGUF file (quantize reads GGUF models)");
+        if (!IsGguf(input))
+        {
+            ConvertSummary c = ModelConverter.Convert(input, output, type, progress == null ? null : (done, all) => progress(done, all), ConvertTarget.Gguf);
+            return new QuantizeSummary(c.InType, c.Tensors - c.InType, new FileInfo(output).Length);
+        }
         using GgufFile g = GgufFile.Open(input);
         GgufWriter w = new();
         foreach (var kv in g.Metadata)
@@ -75,6 +83,7 @@ public static unsafe class GgufQuantizer
 
     private static bool IsGguf(string path)
     {
+        if (Directory.Exists(path)) return false;
         Span<byte> head = stackalloc byte[4];
         using FileStream f = File.OpenRead(path);
         return f.Read(head) == 4 && BitConverter.ToUInt32(head) == GgufFile.Magic;

@@ -12,7 +12,9 @@ namespace Cria.Formats;
 public enum ConvertTarget { Gguf, Llama2c, HuggingFace }
 
 /// <summary>What <see cref="ModelConverter.Convert"/> wrote.</summary>
-public sealed record ConvertSummary(ConvertTarget Target, DType Type, int Tensors, bool TokenizerCarried, bool QkPermuted);
+/// <param name="InType">How many tensors were stored in <paramref name="Type"/> (the rest are F32).</param>
+/// <param name="TokenizerProblem">Why the tokenizer was not carried, when the writer knows.</param>
+public sealed record ConvertSummary(ConvertTarget Target, DType Type, int Tensors, int InType, bool TokenizerCarried, bool QkPermuted, string? TokenizerProblem = null);
 
 /// <summary>
 /// Rewrites any checkpoint <see cref="ModelLoader"/> reads as GGUF (path ending in .gguf), llama2.c v0 (.bin, F32 only)
@@ -24,26 +26,35 @@ public static unsafe class ModelConverter
 {
     public static readonly string TypeNames = "f32, f16, bf16";
 
-    public static DType ParseType(string name) => name.ToLowerInvariant() switch
-    {
-        "f32" => DType.F32,
-        "f16" => DType.F16,
-        "bf16" => DType.BF16,
-        _ => throw new ArgumentException($"unknown --type '{name}' (expected one of {TypeNames})"),
-    };
+    /// <summary>A --type name: f32, f16, bf16, or a quantized type (GGUF output only).</summary>
+    public static DType ParseType(string name) => GgufQuantizer.ParseType(name);
 
     public static ConvertTarget TargetOf(string output) =>
         output.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) ? ConvertTarget.Gguf
         : output.EndsWith(".bin", StringComparison.OrdinalIgnoreCase) ? ConvertTarget.Llama2c
         : ConvertTarget.HuggingFace;
 
+    /// <param name="type">
+    /// The type of the weight matrices: F32, F16 or BF16 for every target; for GGUF also Q8_0, Q4_0, Q4_K or Q6_K,
+    /// given to each matrix whose rows are a whole number of the type's blocks (the others stay F32, as in
+    /// <see cref="GgufQuantizer"/>).
+    /// </param>
     /// <param name="progress">Called after each tensor with (tensors done, tensors in all).</param>
-    public static ConvertSummary Convert(string input, string output, DType type = DType.F32, Action<int, int>? progress = null)
+    /// <param name="target">The layout to write; by default chosen from the output path (<see cref="TargetOf"/>).</param>
+    public static ConvertSummary Convert(string input, string output, DType type = DType.F32, Action<int, int>? progress = null, ConvertTarget? target = null)
     {
-        if (type is not (DType.F32 or DType.F16 or DType.BF16))
-            throw new ArgumentException($"convert writes {TypeNames}, not {type} (use cria quantize for quantized types)");
+        ConvertTarget to = target ?? TargetOf(output);
+        bool quantized = type is DType.Q8_0 or DType.Q4_0 or DType.Q4_K or DType.Q6_K;
+        if (!quantized && type is not (DType.F32 or DType.F16 or DType.BF16))
+            throw new ArgumentException($"convert writes {TypeNames}, or for GGUF q8_0, q4_0, q4_k, q6_k; not {type}");
+        if (quantized && to != ConvertTarget.Gguf)
+            throw new ArgumentException($"{output}: only GGUF holds {type} weights (write a path ending in .gguf)");
+        return ConvertTo(input, output, type, progress, to);
+    }
+
+    private static ConvertSummary ConvertTo(string input, string output, DType type, Action<int, int>? progress, ConvertTarget target)
+    {
         input = HubModels.ResolvePath(input);
-        ConvertTarget target = TargetOf(output);
         if (target == ConvertTarget.Llama2c && type != DType.F32)
             throw new ArgumentException($"{output}: llama2.c .bin checkpoints hold F32 weights only, not {type} (use --type f32, or write .gguf or a folder)");
         string fullIn = Path.GetFullPath(input).TrimEnd(Path.DirectorySeparatorChar), fullOut = Path.GetFullPath(output).TrimEnd(Path.DirectorySeparatorChar);
@@ -75,15 +86,41 @@ public static unsafe class ModelConverter
         : l.Want == RopeLayout.Halves ? RopeRowOrder.ToRotateHalf(v, v.Length, 1, l.Config.HeadDim)
         : RopeRowOrder.ToInterleaved(v, v.Length, 1, l.Config.HeadDim);
 
-    /// <summary>A matrix as F32 rows, q/k reordered to the target's RoPE layout.</summary>
-    private static float[] Rows(WeightTensor w, Layout l, bool qk)
+    // Rows are converted a slab of about this many bytes (as F32) at a time, so a matrix is never copied whole.
+    private const long SlabBytes = 4 << 20;
+
+    /// <summary>Lets a test shrink the slabs on its own thread (conversion runs on the caller's thread) to cross slab edges.</summary>
+    [ThreadStatic] internal static long SlabBytesForTests;
+
+    /// <summary>
+    /// Writes a matrix's rows stored as <paramref name="type"/>, a slab at a time, q/k rows reordered to the target's
+    /// RoPE layout (the reordering stays within each head, so a slab holds whole heads).
+    /// </summary>
+    private static void WriteMatrix(Stream s, WeightTensor w, Layout l, bool qk, DType type)
     {
-        float[] v = new float[w.Elements];
-        for (int r = 0; r < w.Rows; r++) w.ReadRow(r, v.AsSpan(r * w.Cols, w.Cols));
-        if (!qk || !l.Permute) return v;
-        return l.Want == RopeLayout.Halves
-            ? RopeRowOrder.ToRotateHalf(v, w.Rows, w.Cols, l.Config.HeadDim)
-            : RopeRowOrder.ToInterleaved(v, w.Rows, w.Cols, l.Config.HeadDim);
+        int cols = w.Cols;
+        bool permute = qk && l.Permute;
+        int headDim = l.Config.HeadDim, group = permute ? headDim : 1;
+        if (w.Rows % group != 0) throw new InvalidOperationException($"{w.Rows} q/k rows are not whole heads of {group}");
+        long target = SlabBytesForTests > 0 ? SlabBytesForTests : SlabBytes;
+        int slabRows = (int)Math.Min(w.Rows, Math.Max(group, target / (4L * cols) / group * group));
+        long rowBytes = type.ByteCount(cols);
+        float[] slab = new float[slabRows * cols];
+        byte[] encoded = new byte[slabRows * rowBytes];
+        for (int r0 = 0; r0 < w.Rows; r0 += slabRows)
+        {
+            int n = Math.Min(slabRows, w.Rows - r0);
+            for (int i = 0; i < n; i++) w.ReadRow(r0 + i, slab.AsSpan(i * cols, cols));
+            float[] rows = !permute ? slab
+                : l.Want == RopeLayout.Halves ? RopeRowOrder.ToRotateHalf(slab, n, cols, headDim)
+                : RopeRowOrder.ToInterleaved(slab, n, cols, headDim);
+            unsafe
+            {
+                fixed (byte* dst = encoded)
+                    for (int i = 0; i < n; i++) Quantize.Row(type, rows.AsSpan(i * cols, cols), dst + i * rowBytes);
+            }
+            s.Write(encoded, 0, checked((int)(n * rowBytes)));
+        }
     }
 
     private static byte[] Encode(ReadOnlySpan<float> values, DType type)
@@ -130,7 +167,7 @@ public static unsafe class ModelConverter
         string arch = c.AttentionBias ? "qwen2" : "llama";
         g.Set("general.architecture", arch);
         g.Set("general.name", Path.GetFileNameWithoutExtension(output));
-        g.Set("general.file_type", type switch { DType.F16 => 1u, DType.BF16 => 32u, _ => 0u });
+        g.Set("general.file_type", GgufQuantizer.FileType(type));
         g.Set($"{arch}.context_length", (uint)c.MaxSeqLen);
         g.Set($"{arch}.embedding_length", (uint)c.Dim);
         g.Set($"{arch}.block_count", (uint)c.Layers);
@@ -152,39 +189,26 @@ public static unsafe class ModelConverter
             g.Set($"{arch}.rope.scaling.factor", c.RopeScaling.Factor);
         }
 
-        SentencePieceBpeTokenizer? sp = SentencePiece(m.Tokenizer);
-        if (sp != null)
-        {
-            int n = sp.VocabSize;
-            g.Set("tokenizer.ggml.model", "llama");
-            g.Set("tokenizer.ggml.tokens", Enumerable.Range(0, n).Select(sp.IdToPiece).ToArray());
-            g.Set("tokenizer.ggml.scores", Enumerable.Range(0, n).Select(sp.ScoreOf).ToArray());
-            g.Set("tokenizer.ggml.token_type", Enumerable.Range(0, n).Select(i => (int)sp.TypeOf(i)).ToArray());
-            if (sp.BosId >= 0) g.Set("tokenizer.ggml.bos_token_id", (uint)sp.BosId);
-            if (sp.EosIds.Count > 0) g.Set("tokenizer.ggml.eos_token_id", (uint)sp.EosIds[0]);
-            if (sp.UnkId >= 0) g.Set("tokenizer.ggml.unknown_token_id", (uint)sp.UnkId);
-            g.Set("tokenizer.ggml.add_bos_token", sp.AddBos);
-            g.Set("tokenizer.ggml.add_space_prefix", sp.SpacePrefix != SpacePrefixMode.Never);
-            if (m.ChatTemplate != null) g.Set("tokenizer.chat_template", m.ChatTemplate);
-        }
+        string? tokenizerProblem = GgufTokenizerWriter.Write(g, m.Tokenizer, m.ChatTemplate);
 
         var all = Tensors(m.Weights, TensorNaming.Gguf, c.TiedEmbeddings).ToList();
-        int done = 0;
+        int done = 0, inType = 0;
         foreach (var t in all)
         {
             var tensor = t;
-            DType stored = t.Matrix != null ? type : DType.F32;
+            DType stored = t.Matrix != null && t.Matrix.Cols % type.BlockSize() == 0 ? type : DType.F32;
+            if (stored == type) inType++;
             long[] ne = t.Matrix != null ? [t.Matrix.Cols, t.Matrix.Rows] : [t.Vector!.Length];
             g.AddTensor(t.Name, stored, ne, s =>
             {
-                float[] v = tensor.Matrix != null ? Rows(tensor.Matrix, l, tensor.Qk) : Entries(tensor.Vector!, l, tensor.Qk);
-                s.Write(Encode(v, stored));
+                if (tensor.Matrix != null) WriteMatrix(s, tensor.Matrix, l, tensor.Qk, stored);
+                else s.Write(Encode(Entries(tensor.Vector!, l, tensor.Qk), stored));
                 progress?.Invoke(++done, all.Count);
             });
         }
         if (m.Weights.RopeFreqFactors is float[] rf) g.AddTensor("rope_freqs.weight", DType.F32, [rf.Length], Encode(rf, DType.F32));
         g.Write(output);
-        return new ConvertSummary(ConvertTarget.Gguf, type, all.Count, sp != null, l.Permute);
+        return new ConvertSummary(ConvertTarget.Gguf, type, all.Count, inType, tokenizerProblem == null, l.Permute, tokenizerProblem);
     }
 
     private static ConvertSummary WriteLlama2c(LoadedModel m, Layout l, string output, Action<int, int>? progress)
@@ -204,7 +228,7 @@ public static unsafe class ModelConverter
             void Put(ReadOnlySpan<float> v) => s.Write(MemoryMarshal.AsBytes(v));
             void Mat(WeightTensor t, bool qk = false)
             {
-                Put(Rows(t, l, qk));
+                WriteMatrix(s, t, l, qk, DType.F32);
                 Tick();
             }
             void Vec(float[] v)
@@ -237,7 +261,7 @@ public static unsafe class ModelConverter
             Put(sin);
             if (!c.TiedEmbeddings) Mat(w.Output);
         });
-        return new ConvertSummary(ConvertTarget.Llama2c, DType.F32, total, false, l.Permute);
+        return new ConvertSummary(ConvertTarget.Llama2c, DType.F32, total, total, CarryLlama2cTokenizer(m, output), l.Permute);
     }
 
     private static ConvertSummary WriteHf(LoadedModel m, Layout l, string input, string output, DType type, Action<int, int>? progress)
@@ -253,19 +277,31 @@ public static unsafe class ModelConverter
             int done = 0;
             foreach (var t in all)
             {
-                if (t.Matrix != null) st.Add(t.Name, type, [t.Matrix.Rows, t.Matrix.Cols], Encode(Rows(t.Matrix, l, t.Qk), type));
-                else st.Add(t.Name, DType.F32, [t.Vector!.Length], Encode(Entries(t.Vector!, l, t.Qk), DType.F32));
-                progress?.Invoke(++done, all.Count);
+                var tensor = t;
+                void Written() => progress?.Invoke(++done, all.Count);
+                if (t.Matrix != null)
+                    st.Add(t.Name, type, [t.Matrix.Rows, t.Matrix.Cols], s =>
+                    {
+                        WriteMatrix(s, tensor.Matrix!, l, tensor.Qk, type);
+                        Written();
+                    });
+                else
+                    st.Add(t.Name, DType.F32, [t.Vector!.Length], s =>
+                    {
+                        s.Write(Encode(Entries(tensor.Vector!, l, tensor.Qk), DType.F32));
+                        Written();
+                    });
             }
             st.Write(Path.Combine(dir, "model.safetensors"));
             carried = CarryTokenizer(m, input, dir);
         });
-        return new ConvertSummary(ConvertTarget.HuggingFace, type, all.Count, carried, l.Permute);
+        return new ConvertSummary(ConvertTarget.HuggingFace, type, all.Count, all.Count(t => t.Matrix != null || type == DType.F32), carried, l.Permute);
     }
 
     /// <summary>
-    /// Copies the source's tokenizer files into the folder; a GGUF source's SentencePiece vocabulary, which has no
-    /// files of its own, is written as a llama2.c tokenizer.bin (which Cria reads from a HF folder).
+    /// Copies the source's tokenizer files into the folder; a GGUF source's vocabulary, which has no files of its own,
+    /// is written as tokenizer.json (byte-level BPE) or as a llama2.c tokenizer.bin (SentencePiece; Cria reads it from
+    /// a HF folder).
     /// </summary>
     private static bool CarryTokenizer(LoadedModel m, string input, string dir)
     {
@@ -287,9 +323,29 @@ public static unsafe class ModelConverter
             }
             return false;
         }
+        if ((m.Tokenizer is LoadedTokenizer lt ? lt.Tokenizer : m.Tokenizer) is ByteLevelBpeTokenizer bpe)
+        {
+            HfTokenizerJsonWriter.Write(bpe, dir, m.ChatTemplate);
+            return true;
+        }
         SentencePieceBpeTokenizer? sp = SentencePiece(m.Tokenizer);
         if (sp == null || sp.BosId != 1 || !sp.EosIds.Contains(2)) return false;
         WriteLlama2cTokenizer(sp, Path.Combine(dir, "tokenizer.bin"));
+        return true;
+    }
+
+    /// <summary>
+    /// llama2.c reads its tokenizer from a tokenizer.bin beside the checkpoint; one is written there unless the
+    /// folder already has one (which is then what Cria and run.c will use). run.c fixes BOS = 1 and EOS = 2.
+    /// </summary>
+    private static bool CarryLlama2cTokenizer(LoadedModel m, string output)
+    {
+        string dir = Path.GetDirectoryName(Path.GetFullPath(output))!;
+        string path = Path.Combine(dir, "tokenizer.bin");
+        if (File.Exists(path) || File.Exists(Path.Combine(dir, $"tok{m.Config.VocabSize}.bin"))) return false;
+        SentencePieceBpeTokenizer? sp = SentencePiece(m.Tokenizer);
+        if (sp == null || sp.BosId != 1 || !sp.EosIds.Contains(2)) return false;
+        WriteLlama2cTokenizer(sp, path);
         return true;
     }
 

@@ -5,19 +5,35 @@ using Cria.Tensors;
 
 namespace Cria.Formats;
 
-/// <summary>Writes a .safetensors file (F32, F16 or BF16 tensors) through a temporary file and a rename.</summary>
+/// <summary>
+/// Writes a .safetensors file (F32, F16 or BF16 tensors) atomically (temporary file + rename). The header needs only
+/// each tensor's type and shape, so tensor bytes can be produced one tensor at a time while the file is written
+/// (<see cref="Add(string, DType, long[], Action{Stream})"/>): converting a model never holds more than the tensor
+/// being written.
+/// </summary>
 public sealed class SafetensorsWriter
 {
-    private readonly List<(string Name, DType Type, long[] Shape, byte[] Data)> _tensors = new();
+    private readonly List<(string Name, DType Type, long[] Shape, long Bytes, Action<Stream> WriteData)> _tensors = new();
 
-    /// <summary>Adds a tensor; <paramref name="shape"/> is in PyTorch order.</summary>
-    public SafetensorsWriter Add(string name, DType type, long[] shape, byte[] data)
+    /// <summary>
+    /// Adds a tensor whose bytes <paramref name="writeData"/> writes to the file during <see cref="Write"/>;
+    /// <paramref name="shape"/> is in PyTorch order, and exactly the shape's size in <paramref name="type"/> must be written.
+    /// </summary>
+    public SafetensorsWriter Add(string name, DType type, long[] shape, Action<Stream> writeData)
     {
         if (type is not (DType.F32 or DType.F16 or DType.BF16)) throw new ArgumentException($"{name}: safetensors holds F32, F16 or BF16, not {type}");
+        if (_tensors.Any(t => t.Name == name)) throw new ArgumentException($"{name}: added twice");
+        long elements = shape.Aggregate(1L, (a, b) => checked(a * b));
+        _tensors.Add((name, type, shape, type.ByteCount(elements), writeData));
+        return this;
+    }
+
+    /// <summary>Adds a tensor held in memory.</summary>
+    public SafetensorsWriter Add(string name, DType type, long[] shape, byte[] data)
+    {
         long elements = shape.Aggregate(1L, (a, b) => a * b);
         if (type.ByteCount(elements) != data.Length) throw new ArgumentException($"{name}: {data.Length} bytes do not match shape [{string.Join(", ", shape)}] of {type}");
-        _tensors.Add((name, type, shape, data));
-        return this;
+        return Add(name, type, shape, s => s.Write(data));
     }
 
     /// <summary>Adds float data converted to <paramref name="type"/>.</summary>
@@ -29,6 +45,26 @@ public sealed class SafetensorsWriter
     }
 
     public void Write(string path)
+    {
+        byte[] head = Header();
+        AtomicFile.Write(path, fs =>
+        {
+            Span<byte> len = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)head.Length);
+            fs.Write(len);
+            fs.Write(head);
+            long dataStart = fs.Position, offset = 0;
+            foreach (var t in _tensors)
+            {
+                t.WriteData(fs);
+                offset += t.Bytes;
+                long written = fs.Position - dataStart;
+                if (written != offset) throw new InvalidOperationException($"{t.Name}: {written - (offset - t.Bytes)} bytes written, {t.Bytes} expected");
+            }
+        });
+    }
+
+    private byte[] Header()
     {
         using MemoryStream header = new();
         using (Utf8JsonWriter json = new(header))
@@ -47,25 +83,15 @@ public sealed class SafetensorsWriter
                 json.WriteEndArray();
                 json.WriteStartArray("data_offsets");
                 json.WriteNumberValue(offset);
-                json.WriteNumberValue(offset + t.Data.Length);
+                json.WriteNumberValue(offset + t.Bytes);
                 json.WriteEndArray();
                 json.WriteEndObject();
-                offset += t.Data.Length;
+                offset += t.Bytes;
             }
             json.WriteEndObject();
         }
         // The header is padded with spaces to a multiple of 8 bytes so the data that follows stays aligned.
         int pad = (int)((8 - header.Length % 8) % 8);
-        byte[] head = [.. header.ToArray(), .. Encoding.ASCII.GetBytes(new string(' ', pad))];
-        string tmp = path + ".tmp";
-        using (FileStream fs = new(tmp, FileMode.Create, FileAccess.Write))
-        {
-            Span<byte> len = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)head.Length);
-            fs.Write(len);
-            fs.Write(head);
-            foreach (var t in _tensors) fs.Write(t.Data);
-        }
-        File.Move(tmp, path, overwrite: true);
+        return [.. header.ToArray(), .. Encoding.ASCII.GetBytes(new string(' ', pad))];
     }
 }

@@ -15,6 +15,7 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
     private readonly Dictionary<string, int> _ids;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly Dictionary<long, int> _mergeRanks;
+    private readonly (string Left, string Right)[] _merges;
     private readonly Regex[] _patterns;
     private readonly SpecialTokenSplitter _literals;
     private readonly int[] _eosIds;
@@ -34,6 +35,12 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
 
     /// <summary>A space is put in front of text that does not start with one (HF ByteLevel <c>add_prefix_space</c>).</summary>
     public bool AddPrefixSpace { get; }
+
+    /// <summary>The merge list in priority order, in the byte alphabet (what GGUF stores as <c>tokenizer.ggml.merges</c>).</summary>
+    public IReadOnlyList<(string Left, string Right)> Merges => _merges;
+
+    /// <summary>The pre-tokenizer regexes, in the order they split the text.</summary>
+    public IReadOnlyList<string> PreTokenizerRegexes => _patterns.Select(r => r.ToString()).ToArray();
 
     /// <param name="tokens">Vocabulary entries in the byte alphabet (added tokens in plain text).</param>
     /// <param name="types">One type per token.</param>
@@ -93,6 +100,7 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         for (int i = 0; i < n; i++) _ids.TryAdd(_tokens[i], i);
         _lookup = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
 
+        _merges = merges.ToArray();
         _mergeRanks = new Dictionary<long, int>(merges.Count);
         for (int r = 0; r < merges.Count; r++)
         {

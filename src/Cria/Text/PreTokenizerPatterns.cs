@@ -40,6 +40,20 @@ internal static class PreTokenizerPatterns
 
     public static Named? ForGgufPre(string pre) => ByGgufName.TryGetValue(pre, out Func<Named>? make) ? make() : null;
 
+    // The names a writer picks, one per distinct family (the others are aliases llama.cpp also accepts).
+    private static readonly string[] CanonicalNames = ["gpt-2", "llama-bpe", "qwen2", "starcoder", "default"];
+
+    /// <summary>
+    /// The <c>tokenizer.ggml.pre</c> name under which llama.cpp (and Cria's GGUF reader) split text with exactly these
+    /// regexes and the same ignore-merges rule, or null when no name does.
+    /// </summary>
+    public static string? GgufNameFor(IReadOnlyList<string> patterns, bool ignoreMerges) =>
+        CanonicalNames.FirstOrDefault(name =>
+        {
+            Named n = ByGgufName[name]();
+            return n.IgnoreMerges == ignoreMerges && n.Patterns.Select(r => r.ToString()).SequenceEqual(patterns, StringComparer.Ordinal);
+        });
+
     /// <summary>Compiles (once per pattern) a regex written for Hugging Face / Oniguruma; the patterns in use read the same in .NET.</summary>
     public static Regex Compile(string pattern) =>
         Compiled.GetOrAdd(pattern, p => new Regex(p, RegexOptions.Compiled | RegexOptions.CultureInvariant));

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Cria.Formats;
 using Cria.Model;
 using Cria.Tensors;
@@ -32,10 +33,14 @@ public static class CheckpointWriter
         SafetensorsWriter w = new();
         foreach (ParameterTensor t in model.Parameters.Tensors)
         {
-            float[] values = model.Parameters.ValueSpan(t).ToArray();
-            if (permute && ropeOrdered.Contains(t)) values = RopeRowOrder.ToRotateHalf(values, t.IsMatrix ? t.Rows : t.Cols, t.IsMatrix ? t.Cols : 1, c.HeadDim);
+            ParameterTensor tensor = t;
+            int rows = t.IsMatrix ? t.Rows : t.Cols, cols = t.IsMatrix ? t.Cols : 1;
             long[] shape = t.IsMatrix ? [t.Rows, t.Cols] : [t.Cols];
-            w.Add(t.Name, DType.F32, shape, values);
+            // Written straight from the parameter buffer while the file is written; only q/k rows (and their biases) need a reordered copy.
+            if (permute && ropeOrdered.Contains(t))
+                w.Add(t.Name, DType.F32, shape, s => s.Write(MemoryMarshal.AsBytes(RopeRowOrder.ToRotateHalf(model.Parameters.ValueSpan(tensor).ToArray(), rows, cols, c.HeadDim).AsSpan())));
+            else
+                w.Add(t.Name, DType.F32, shape, s => s.Write(MemoryMarshal.AsBytes(model.Parameters.ValueSpan(tensor))));
         }
         w.Write(path);
     }

@@ -52,10 +52,13 @@ public class QuantizeCommandTests
         using TempDir d = new();
         CliRunner.Result bad = CliRunner.Run("quantize", src, d.File("x.gguf"), "--type", "q9");
         Assert.Equal(1, bad.ExitCode);
-        Assert.Contains("unknown type 'q9'", bad.Stderr);
-        CliRunner.Result bin = CliRunner.Run("quantize", Fixtures.Path_("models/stories260K/stories260K.bin"), d.File("y.gguf"), "--type", "q8_0");
-        Assert.Equal(1, bin.ExitCode);
-        Assert.Contains("not a GGUF file", bin.Stderr);
+        Assert.Contains("unknown --type 'q9'", bad.Stderr);
+        string text = d.File("notes.txt");
+        File.WriteAllText(text, "not a model");
+        CliRunner.Result notModel = CliRunner.Run("quantize", text, d.File("y.gguf"), "--type", "q8_0");
+        Assert.Equal(1, notModel.ExitCode);
+        Assert.StartsWith("error: ", notModel.Stderr);
+        Assert.Contains("notes.txt", notModel.Stderr);
         CliRunner.Result same = CliRunner.Run("quantize", src, src, "--type", "q8_0");
         Assert.Equal(1, same.ExitCode);
         Assert.False(File.Exists(d.File("x.gguf")) || File.Exists(d.File("y.gguf")));

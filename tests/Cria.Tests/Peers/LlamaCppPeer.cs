@@ -97,6 +97,10 @@ internal sealed class LlamaCppPeer : IDisposable
         return generated;
     }
 
+    /// <summary>llama.cpp's own tokenization of <paramref name="text"/> with the vocabulary the file carries.</summary>
+    public int[] Tokenize(string text, bool addBos, bool special) =>
+        _context.Tokenize(text, addBos, special).Select(t => (int)t).ToArray();
+
     private void Decode(LLamaBatch batch)
     {
         DecodeResult r = _context.NativeHandle.Decode(batch);
