@@ -106,8 +106,9 @@ public sealed class LineageCommand : Command<LineageSettings>
         }
         else
         {
-            Ranking(reports, failed);
+            Ranking(reports);
         }
+        foreach (var (path, error) in failed) CriaApp.Status.MarkupLine($"[yellow]skipped {Markup.Escape(path)}: {Markup.Escape(error)}[/]");
         if (s.Report != null && reports.Count > 0) CriaApp.Status.MarkupLine($"[grey]wrote {Markup.Escape(s.Report)}[/]");
         return 0;
     }
@@ -135,7 +136,7 @@ public sealed class LineageCommand : Command<LineageSettings>
     private static LineageReport Run(LoadedModel a, LoadedModel b, LineageOptions options, string label)
     {
         LineageReport? report = null;
-        CriaApp.Status.Status().Start($"lineage {label}", ctx =>
+        CriaApp.Status.Status().Start($"lineage {Markup.Escape(label)}", ctx =>
         {
             report = LineageAnalyzer.Compare(a, b, options, new StatusProgress(ctx, label));
         });
@@ -173,15 +174,14 @@ public sealed class LineageCommand : Command<LineageSettings>
         o.MarkupLine($"[grey]{F(r.Elapsed.TotalSeconds, "F1")} s[/]");
     }
 
-    private static void Ranking(List<LineageReport> reports, List<(string Path, string Error)> failed)
+    private static void Ranking(List<LineageReport> reports)
     {
         Table t = new Table().Border(TableBorder.Simple);
-        foreach (string c in new[] { "#", "model", "verdict", "score", "z", "tensor cosine", "shared tokens" }) t.AddColumn(c);
+        foreach (string c in new[] { "#", "model", "verdict", "score", "z", "tensor cosine", "shared tokens" }) t.AddColumn(new TableColumn(c).NoWrap());
         int rank = 1;
         foreach (LineageReport r in reports)
-            t.AddRow((rank++).ToString(CultureInfo.InvariantCulture), Markup.Escape(r.ModelB), $"[{Color(r.Verdict)}]{r.Verdict.ToString().ToLowerInvariant()}[/]",
+            t.AddRow((rank++).ToString(CultureInfo.InvariantCulture), Markup.Escape(Path.GetFileName(r.ModelB.TrimEnd('/'))), $"[{Color(r.Verdict)}]{r.Verdict.ToString().ToLowerInvariant()}[/]",
                 F(r.Score, "F4"), F(r.ZScore, "F1"), r.MeanTensorCosine is double c ? F(c) : "—", r.Tokens.Shared.ToString(CultureInfo.InvariantCulture));
         AnsiConsole.Console.Write(t);
-        foreach (var (path, error) in failed) AnsiConsole.Console.MarkupLine($"[yellow]skipped {Markup.Escape(path)}: {Markup.Escape(error)}[/]");
     }
 }

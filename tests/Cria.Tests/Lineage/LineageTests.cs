@@ -28,7 +28,7 @@ public class LineageTests
     {
         using TempDir tmp = new();
         using LoadedModel a = LineageModels.Load(LineageModels.StoriesBin);
-        int[] stream = LineageModels.Tokens(a.Tokenizer!, LineageModels.Shakespeare, 20_000);
+        int[] stream = LineageModels.Tokens(a.Tokenizer!, LineageModels.Shakespeare, 8_000);
         TrainableLlama model = TrainableLlama.FromLoaded(a);
         (float first, float last) = LineageModels.Train(model, stream, steps: 20, lr: 1e-3f, dataSeed: 3);
         Assert.True(last < first, $"training did not lower the loss ({first} → {last})");
@@ -107,7 +107,7 @@ public class LineageTests
     {
         using TempDir tmp = new();
         using LoadedModel stories = LineageModels.Load(LineageModels.StoriesBin);
-        int[] stream = LineageModels.Tokens(stories.Tokenizer!, LineageModels.Shakespeare, 20_000);
+        int[] stream = LineageModels.Tokens(stories.Tokenizer!, LineageModels.Shakespeare, 8_000);
         string[] paths = new string[2];
         for (int i = 0; i < 2; i++)
         {
