@@ -23,6 +23,8 @@ public static class LineageAnalyzer
         options ??= new LineageOptions();
         if (options.NullSamples < 1) throw new ArgumentException($"null samples must be at least 1, got {options.NullSamples}");
         if (options.MaxTokens < 2) throw new ArgumentException($"max tokens must be at least 2, got {options.MaxTokens}");
+        if (!(options.DerivedZ > options.IndependentZ)) throw new ArgumentException($"the derived z threshold ({options.DerivedZ}) must exceed the independent one ({options.IndependentZ})");
+        if (options.RemovedRank < 0) throw new ArgumentException($"removed rank must not be negative, got {options.RemovedRank}");
         long start = Stopwatch.GetTimestamp();
         WorkerPool pool = WorkerPool.Shared;
         ArchitectureComparison arch = ArchitectureComparison.Of(a, b);
@@ -81,6 +83,8 @@ public static class LineageAnalyzer
             evidence.Add("layer alignment: " + string.Join(" ", alignment.Select(p => $"{p.A}→{p.B}")));
         foreach (NullDistribution n in nulls)
             evidence.Add($"{n.Name} null: mean {n.Mean:F4}, std {n.Std:F4} → z {Fmt(n.Z(score))}");
+        if (nulls.Count == 1)
+            evidence.Add("with fewer than 3 layers on a side there is no mismatched-layer null: structure shared through similar training data is controlled only by the low-rank removal");
 
         LineageVerdict verdict;
         string reason;
