@@ -13,6 +13,7 @@ try
         "train" => TrainSpeedCommand.Run(options),
         "load" => LoadCommand.Run(options),
         "load-probe" => LoadProbe.Run(options),
+        "lineage" => LineageBenchCommand.Run(options),
         _ => Usage(),
     };
 }
@@ -32,6 +33,7 @@ static int Usage()
           batch-step --model PATH [--positions 8,150] [--batches 1,4,16] [--steps 200] [--threads 1]
           train [--shape 15m|42m|110m|260k] [--vocab 32000] [--batch 8] [--seq 256] [--steps 5] [-t 2]
           load --models A.gguf[,B.gguf…] [-r 3] [-t 2] [--ctx 512]
+          lineage --a PATH --b PATH [-t 2] [--tokens 512] [--null-samples 4] [--no-cosine]
         """);
     return 2;
 }
