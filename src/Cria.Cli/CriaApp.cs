@@ -32,6 +32,11 @@ public static class CriaApp
                 data.SetDescription("Prepare training data.");
                 data.AddCommand<DataPrepareCommand>("prepare").WithDescription("Tokenize text or JSONL files into token shards for cria train.");
             });
+            config.AddBranch("tokenizer", tok =>
+            {
+                tok.SetDescription("Train a tokenizer.");
+                tok.AddCommand<TokenizerTrainCommand>("train").WithDescription("Learn a byte-level BPE tokenizer from text files (writes a Hugging Face tokenizer.json).");
+            });
             config.AddCommand<TrainCommand>("train").WithDescription("Train a model from scratch or continue training a checkpoint.");
             config.AddCommand<LogitsCommand>("logits").WithDescription("Write raw float32 logits for a sequence of token ids.");
         });
