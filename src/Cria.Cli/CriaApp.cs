@@ -18,6 +18,7 @@ public static class CriaApp
             config.SetApplicationName("cria");
             config.SetApplicationVersion(typeof(CriaApp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
             config.PropagateExceptions();
+            config.AddCommand<Demo.DemoCommand>("demo").WithDescription("The whole story offline: generate data, train a tokenizer and models, continue training, rank, talk to the result.");
             config.AddCommand<InfoCommand>("info").WithDescription("Show a model's architecture, size, types, vocabulary and memory needs.");
             config.AddCommand<GenerateCommand>("generate").WithDescription("Generate text from a prompt (streamed to stdout).");
             config.AddCommand<ChatCommand>("chat").WithDescription("Chat with a model interactively.");

@@ -21,7 +21,10 @@ public static class CliRunner
 
     public static Result Run(params string[] args) => RunWithInput(null, args);
 
-    public static Result RunWithInput(string? stdin, params string[] args)
+    public static Result RunWithInput(string? stdin, params string[] args) => Run(stdin, TimeSpan.FromSeconds(120), args);
+
+    /// <summary>For the few commands (the demo) that may take minutes on a loaded machine.</summary>
+    public static Result Run(string? stdin, TimeSpan timeout, params string[] args)
     {
         ProcessStartInfo psi = new("dotnet")
         {
@@ -39,10 +42,10 @@ public static class CliRunner
         Task<string> stderr = p.StandardError.ReadToEndAsync();
         if (stdin != null) p.StandardInput.Write(stdin);
         p.StandardInput.Close();
-        if (!p.WaitForExit(120_000))
+        if (!p.WaitForExit(timeout))
         {
             p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"cria {string.Join(' ', args)} did not finish within 120 s");
+            throw new TimeoutException($"cria {string.Join(' ', args)} did not finish within {timeout.TotalSeconds:F0} s");
         }
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
