@@ -47,6 +47,20 @@ public static unsafe class ModelConverter
         if (fullIn == fullOut) throw new ArgumentException($"{output}: the output would overwrite the input");
 
         using LoadedModel m = ModelLoader.Load(input, loadTokenizer: true);
+        return Write(m, input, output, type, progress);
+    }
+
+    /// <summary>
+    /// Writes a model that is already open (possibly built in memory, such as a lineage disguise) to
+    /// <paramref name="output"/>; <paramref name="input"/> is where a Hugging Face target copies tokenizer files from.
+    /// </summary>
+    public static ConvertSummary Write(LoadedModel m, string input, string output, DType type = DType.F32, Action<int, int>? progress = null)
+    {
+        if (type is not (DType.F32 or DType.F16 or DType.BF16))
+            throw new ArgumentException($"convert writes {TypeNames}, not {type} (use cria quantize for quantized types)");
+        ConvertTarget target = TargetOf(output);
+        if (target == ConvertTarget.Llama2c && type != DType.F32)
+            throw new ArgumentException($"{output}: llama2.c .bin checkpoints hold F32 weights only, not {type} (use --type f32, or write .gguf or a folder)");
         LlamaConfig c = m.Config;
         if (c.AttentionBias) throw new ArgumentException($"{input}: models with attention biases (Qwen2) cannot be converted yet");
         RopeLayout want = target == ConvertTarget.HuggingFace ? RopeLayout.Halves : RopeLayout.Interleaved;

@@ -1,0 +1,66 @@
+namespace Cria.Lineage;
+
+/// <summary>Mean and spread of the score when the models are unrelated, and how it was obtained.</summary>
+public sealed record NullDistribution(string Name, double Mean, double Std, int Draws)
+{
+    public double Z(double score) => Std > 0 ? (score - Mean) / Std : (score > Mean ? double.PositiveInfinity : 0);
+
+    /// <summary>
+    /// Random-initialization null: layer similarity matrices filled with similarities measured between real layers
+    /// and seeded random-initialized layers, aligned like the real one.
+    /// </summary>
+    public static NullDistribution FromPool(IReadOnlyList<double> pool, int layersA, int layersB, int draws, int seed)
+    {
+        Training.NormalRandom rng = new((ulong)seed * 7919 + 3);
+        double[] scores = new double[draws];
+        double[,] s = new double[layersA, layersB];
+        for (int d = 0; d < draws; d++)
+        {
+            for (int i = 0; i < layersA; i++)
+                for (int j = 0; j < layersB; j++) s[i, j] = pool[(int)rng.NextLong(pool.Count)];
+            scores[d] = LayerAlignment.AlignedMean(s);
+        }
+        return Summarize("random-init", scores);
+    }
+
+    /// <summary>
+    /// Mismatched-layer null: B's layers shuffled so that no layer keeps its aligned partner, then aligned again. It
+    /// measures how alike unrelated layers of this very pair are, so structure that independently trained models
+    /// share (same data, same tokenizer) raises this null along with the score. Needs at least 3 layers each.
+    /// </summary>
+    public static NullDistribution? Mismatched(double[,] s, int draws, int seed)
+    {
+        int la = s.GetLength(0), lb = s.GetLength(1);
+        if (Math.Min(la, lb) < 3) return null;
+        var aligned = LayerAlignment.Best(s).ToHashSet();
+        Training.NormalRandom rng = new((ulong)seed * 104729 + 5);
+        double[] scores = new double[draws];
+        int[] perm = Enumerable.Range(0, lb).ToArray();
+        double[,] shuffled = new double[la, lb];
+        for (int d = 0; d < draws; d++)
+        {
+            for (int attempt = 0; ; attempt++)
+            {
+                for (int i = lb - 1; i > 0; i--)
+                {
+                    int j = (int)rng.NextLong(i + 1);
+                    (perm[i], perm[j]) = (perm[j], perm[i]);
+                }
+                // Keep shuffles that move every aligned pair apart (derangements), so a derived pair's own matches do
+                // not leak into its null; give up after a few tries on tiny matrices.
+                if (attempt > 50 || !aligned.Any(p => perm[p.B] == p.B)) break;
+            }
+            for (int i = 0; i < la; i++)
+                for (int j = 0; j < lb; j++) shuffled[i, j] = s[i, perm[j]];
+            scores[d] = LayerAlignment.AlignedMean(shuffled);
+        }
+        return Summarize("mismatched-layer", scores);
+    }
+
+    private static NullDistribution Summarize(string name, double[] scores)
+    {
+        double mean = scores.Average();
+        double var = scores.Sum(v => (v - mean) * (v - mean)) / Math.Max(1, scores.Length - 1);
+        return new NullDistribution(name, mean, Math.Sqrt(var), scores.Length);
+    }
+}
