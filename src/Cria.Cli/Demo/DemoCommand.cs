@@ -36,7 +36,7 @@ public sealed class DemoSettings : CommandSettings
 /// <summary>
 /// `cria demo`: the whole story on a fresh machine, offline. Generates a corpus, trains a tokenizer and a Base
 /// model from scratch, continues Base on new data (Derived) and trains an unrelated Rival, evaluates and ranks
-/// the three in a leaderboard, and samples from Derived.
+/// the three in a leaderboard, traces their lineage from the weights, and samples from Derived.
 /// </summary>
 public sealed class DemoCommand : Command<DemoSettings>
 {
@@ -80,16 +80,18 @@ public sealed class DemoCommand : Command<DemoSettings>
 
         // 3. Derived and Rival.
         Step(ui, 3, "Derived: Base trained further on the new data; Rival: unrelated",
-            "Derived continues Base on the facts (with some stories replayed); Rival has Base's shape but starts from another seed and sees only stories.");
+            "Derived continues Base on the facts (with some stories replayed). Rival stands for someone else's model: Base's shape and tokenizer, " +
+            "but its own random start (another seed) and its own stories (the same kind, with other characters and places).");
         TokenDataset newData = DemoTraining.Prepare(tok, [corpus.Facts, corpus.Replay], Path.Combine(outDir, "data", "new"));
         TrainableLlama derived;
         using (LoadedModel b = ModelLoader.Load(baseDir)) derived = TrainableLlama.FromLoaded(b);
         TrainingOutcome derivedRun = DemoTraining.Train("Derived", derived, newData, plan, plan.DerivedSteps, plan.DerivedLr, (ulong)s.Seed + 1, tokDir, tok, derivedDir);
         Report(ui, "Derived", derivedRun, config, newData.TrainTokens);
+        TokenDataset rivalData = DemoTraining.Prepare(tok, [corpus.RivalStories], Path.Combine(outDir, "data", "rival"));
         TrainableLlama rival = new(config);
         rival.InitializeRandom((ulong)s.Seed + 1000);
-        TrainingOutcome rivalRun = DemoTraining.Train("Rival", rival, stories, plan, plan.BaseSteps, plan.Lr, (ulong)s.Seed + 1000, tokDir, tok, rivalDir);
-        Report(ui, "Rival", rivalRun, config, stories.TrainTokens);
+        TrainingOutcome rivalRun = DemoTraining.Train("Rival", rival, rivalData, plan, plan.BaseSteps, plan.Lr, (ulong)s.Seed + 1000, tokDir, tok, rivalDir);
+        Report(ui, "Rival", rivalRun, config, rivalData.TrainTokens);
 
         // 4. Evaluation and leaderboard.
         Step(ui, 4, "Evaluate and rank",
@@ -107,11 +109,17 @@ public sealed class DemoCommand : Command<DemoSettings>
         }
         DemoSummary.Ranking(ui, scores, corpus.BenchmarkRows);
 
-        // 6. Talk to Derived.
-        Step(ui, 5, "Talk to Derived", "Greedy and sampled continuations from the model that learned the new facts.");
-        DemoSummary.Samples(ui, derivedDir, facts);
+        // 5. Lineage.
+        Step(ui, 5, "Where did each model come from?",
+            "Lineage compares the weights alone (no training logs): function-level invariants of each layer against the nulls of unrelated, randomly initialized models.");
+        DemoLineage.Run(ui, baseDir, derivedDir, rivalDir, Path.Combine(outDir, "lineage.json"));
 
-        DemoSummary.Files(ui, outDir, total.Elapsed);
+        // 6. Talk to Derived.
+        Step(ui, 6, "Talk to Derived", "Greedy and sampled continuations from the model that learned the new facts.");
+        DemoSummary.Samples(ui, derivedDir, facts);
+        _stepTimes.Add((6, _stepClock.Elapsed));
+
+        DemoSummary.Files(ui, outDir, total.Elapsed, _stepTimes);
         return 0;
     }
 
@@ -133,8 +141,13 @@ public sealed class DemoCommand : Command<DemoSettings>
 
     private static bool IsFree(string dir) => !File.Exists(dir) && (!Directory.Exists(dir) || !Directory.EnumerateFileSystemEntries(dir).Any());
 
-    private static void Step(IAnsiConsole ui, int n, string title, string narrative)
+    private readonly List<(int Step, TimeSpan Took)> _stepTimes = [];
+    private readonly Stopwatch _stepClock = new();
+
+    private void Step(IAnsiConsole ui, int n, string title, string narrative)
     {
+        if (_stepClock.IsRunning) _stepTimes.Add((n - 1, _stepClock.Elapsed));
+        _stepClock.Restart();
         ui.WriteLine();
         ui.Write(new Rule($"[bold]{n}. {Markup.Escape(title)}[/]").LeftJustified());
         ui.MarkupLineInterpolated($"[grey]{narrative}[/]");

@@ -6,7 +6,7 @@ using Cria.Formats;
 namespace Cria.Cli.Demo;
 
 /// <summary>The files step 1 writes: the corpora as text (one document per paragraph), the benchmark rows and the task files.</summary>
-public sealed record DemoCorpus(string Stories, string Facts, string Replay, string FactsTask, string PerplexityTask, string TaskDir, string DataDir, int BenchmarkRows)
+public sealed record DemoCorpus(string Stories, string RivalStories, string Facts, string Replay, string FactsTask, string PerplexityTask, string TaskDir, string DataDir, int BenchmarkRows)
 {
     public const string FactsTaskName = "demo_facts";
     public const string PerplexityTaskName = "demo_stories_ppl";
@@ -24,6 +24,10 @@ public sealed record DemoCorpus(string Stories, string Facts, string Replay, str
         StoryGenerator heldOut = new(seed + 7919);
         WriteJsonl(Path.Combine(data, PerplexityTaskName, "test.jsonl"),
             Enumerable.Range(0, plan.HeldOutStories).Select(_ => new JsonObject { ["text"] = heldOut.Next() }));
+        // The Rival's own stories: the same kind of text from another author (other characters, places and things).
+        StoryGenerator elsewhere = new(seed + 15485863, StoryWorld.Elsewhere);
+        string rivalFile = Path.Combine(corpus, "rival_stories.txt");
+        WriteDocuments(rivalFile, Enumerable.Range(0, plan.Stories).Select(_ => elsewhere.Next()));
         // Old data replayed during continued training, so the new skill does not wipe out the old one.
         StoryGenerator replay = new(seed + 104729);
         string replayFile = Path.Combine(corpus, "stories_replay.txt");
@@ -59,7 +63,7 @@ public sealed record DemoCorpus(string Stories, string Facts, string Replay, str
             ["doc_to_target"] = "{{text}}",
             ["metrics"] = new JsonArray("word_perplexity", "byte_perplexity", "bits_per_byte"),
         }.ToJsonString(Indented) + "\n");
-        return new DemoCorpus(storiesFile, factsFile, replayFile, factsTask, pplTask, tasks, data, rows.Count);
+        return new DemoCorpus(storiesFile, rivalFile, factsFile, replayFile, factsTask, pplTask, tasks, data, rows.Count);
     }
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };

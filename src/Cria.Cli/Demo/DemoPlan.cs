@@ -35,7 +35,7 @@ public sealed record DemoPlan
         ReplayStories = 300,
         VocabSize = 384,
         Dim = 64,
-        Layers = 2,
+        Layers = 3,
         Heads = 4,
         Seq = 64,
         Batch = 8,

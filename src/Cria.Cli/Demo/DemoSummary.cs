@@ -55,7 +55,7 @@ public static class DemoSummary
         ui.MarkupLineInterpolated($"  [grey](the new data says: {facts.Facts[0].Entity} lives in the {facts.Facts[0].Value}; {facts.Facts[1].Entity} eats {facts.Facts[1].Value})[/]");
     }
 
-    public static void Files(IAnsiConsole ui, string outDir, TimeSpan elapsed)
+    public static void Files(IAnsiConsole ui, string outDir, TimeSpan elapsed, IReadOnlyList<(int Step, TimeSpan Took)> steps)
     {
         ui.WriteLine();
         ui.Write(new Rule("[bold]Files written[/]").LeftJustified());
@@ -68,11 +68,12 @@ public static class DemoSummary
             ($"tasks/{DemoCorpus.FactsTaskName}.json, tasks/{DemoCorpus.PerplexityTaskName}.json", "task files; their rows are in bench/"),
             ("leaderboard.db", "SQLite leaderboard with every run and sample"),
             ("leaderboard.html, leaderboard.png", "the ranking as a page and as a chart"),
+            ("lineage.json", "the lineage verdicts (Derived vs Base, Rival vs Base) with their numbers and evidence"),
         ];
         Table t = new Table().Border(TableBorder.None).HideHeaders().AddColumns("path", "what");
         foreach ((string path, string what) in files) t.AddRow(Markup.Escape(path), Markup.Escape(what));
         ui.Write(t);
-        foreach (string f in new[] { "leaderboard.db", "leaderboard.html", "leaderboard.png" })
+        foreach (string f in new[] { "leaderboard.db", "leaderboard.html", "leaderboard.png", "lineage.json" })
             Console.Out.WriteLine($"file: {Path.Combine(outDir, f)}");
 
         string derived = Path.Combine(outDir, "models", "derived");
@@ -89,6 +90,7 @@ public static class DemoSummary
         ];
         foreach (string n in next) Console.Out.WriteLine("  " + n);
         ui.MarkupLineInterpolated($"[grey](with `dotnet run -c Release --project src/Cria.Cli --` in place of `cria` from a clone)[/]");
-        ui.MarkupLineInterpolated($"done in {elapsed.TotalSeconds:F0} s.");
+        string perStep = string.Join(", ", steps.Select(x => string.Create(CultureInfo.InvariantCulture, $"step {x.Step} {x.Took.TotalSeconds:F0} s")));
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done in {elapsed.TotalSeconds:F0} s ({perStep})."));
     }
 }

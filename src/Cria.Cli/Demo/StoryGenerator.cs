@@ -2,22 +2,49 @@ using System.Text;
 
 namespace Cria.Cli.Demo;
 
+/// <summary>The words a story world draws from; the sentence frames are shared.</summary>
+public sealed record StoryWorld(string[] Names, string[] Animals, string[] Places, string[] Things, string[] Colors, string[] Sizes, string[] Feelings, string[] Games)
+{
+    /// <summary>The world of the demo's main corpus (Base and Derived).</summary>
+    public static StoryWorld Home { get; } = new(
+        ["Tom", "Lily", "Ben", "Mia", "Sam", "Anna", "Max", "Lucy", "Tim", "Sue"],
+        ["dog", "cat", "bird", "frog", "bunny", "duck"],
+        ["park", "garden", "house", "beach", "yard", "school"],
+        ["ball", "kite", "book", "hat", "box", "toy car", "cup", "drum"],
+        ["red", "blue", "green", "yellow", "pink", "shiny"],
+        ["big", "little", "small", "tall"],
+        ["happy", "sad", "scared", "proud", "tired", "glad"],
+        ["tag", "hide and seek", "catch", "a game"]);
+
+    /// <summary>Another author's world, for the Rival: the same kind of story told with other characters and things.</summary>
+    public static StoryWorld Elsewhere { get; } = new(
+        ["Kai", "Nora", "Leo", "Ivy", "Finn", "Ella", "Omar", "Zoe", "Hugo", "Ruth"],
+        ["fox", "owl", "bear", "mouse", "goat", "pig"],
+        ["meadow", "pond", "barn", "shop", "street", "town"],
+        ["boat", "sled", "ring", "lamp", "shell", "coin", "bell", "map"],
+        ["gold", "silver", "purple", "orange", "white", "black"],
+        ["huge", "tiny", "round", "long"],
+        ["cheerful", "angry", "calm", "brave", "sleepy", "excited"],
+        ["chess", "soccer", "cards", "a race"]);
+}
+
 /// <summary>
 /// The demo's "old data": short children's stories from a small grammar (a hero, a friend, a place, a thing,
 /// a small problem and its ending), drawn with a seeded <see cref="Random"/> so the same seed gives the same text.
 /// </summary>
-public sealed class StoryGenerator(int seed)
+public sealed class StoryGenerator(int seed, StoryWorld? world = null)
 {
-    private static readonly string[] Names = ["Tom", "Lily", "Ben", "Mia", "Sam", "Anna", "Max", "Lucy", "Tim", "Sue"];
-    private static readonly string[] Animals = ["dog", "cat", "bird", "frog", "bunny", "duck"];
-    private static readonly string[] Places = ["park", "garden", "house", "beach", "yard", "school"];
-    private static readonly string[] Things = ["ball", "kite", "book", "hat", "box", "toy car", "cup", "drum"];
-    private static readonly string[] Colors = ["red", "blue", "green", "yellow", "pink", "shiny"];
-    private static readonly string[] Sizes = ["big", "little", "small", "tall"];
-    private static readonly string[] Feelings = ["happy", "sad", "scared", "proud", "tired", "glad"];
-    private static readonly string[] Games = ["tag", "hide and seek", "catch", "a game"];
-
+    private readonly StoryWorld _w = world ?? StoryWorld.Home;
     private readonly Random _rng = new(seed);
+
+    private string[] Names => _w.Names;
+    private string[] Animals => _w.Animals;
+    private string[] Places => _w.Places;
+    private string[] Things => _w.Things;
+    private string[] Colors => _w.Colors;
+    private string[] Sizes => _w.Sizes;
+    private string[] Feelings => _w.Feelings;
+    private string[] Games => _w.Games;
 
     private string Pick(string[] options) => options[_rng.Next(options.Length)];
 

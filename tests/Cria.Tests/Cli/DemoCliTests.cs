@@ -5,8 +5,8 @@ namespace Cria.Tests.Cli;
 
 /// <summary>
 /// `cria demo --quick` as a newcomer runs it, offline and without fixtures: it must finish, rank Derived above Base
-/// on the benchmark of the new data, and leave the leaderboard (SQLite, HTML, PNG), the models and a task file
-/// that `cria eval` accepts.
+/// on the benchmark of the new data, tell from the weights that Derived comes from Base and Rival does not, and
+/// leave the leaderboard (SQLite, HTML, PNG), the lineage report, the models and a task file that `cria eval` accepts.
 /// </summary>
 public class DemoCliTests
 {
@@ -26,7 +26,11 @@ public class DemoCliTests
         Assert.True(ranks["Derived"].AccNorm >= 50, $"Derived learned too little: {ranks["Derived"].AccNorm} %");
         Assert.Contains("Derived ranks above Base on the new data", r.Stdout);
 
-        foreach (string f in new[] { "leaderboard.db", "leaderboard.html", "leaderboard.png" })
+        // Lineage from the weights alone: Derived comes from Base, Rival (own seed, own stories) does not.
+        Assert.Matches(@"(?m)^lineage: Derived vs Base: derived ", r.Stdout);
+        Assert.Matches(@"(?m)^lineage: Rival vs Base: independent ", r.Stdout);
+
+        foreach (string f in new[] { "leaderboard.db", "leaderboard.html", "leaderboard.png", "lineage.json" })
         {
             Assert.Contains($"file: {Path.Combine(outDir, f)}", r.Stdout);
             Assert.True(new FileInfo(Path.Combine(outDir, f)).Length > 0, f);
