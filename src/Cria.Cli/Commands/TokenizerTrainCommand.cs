@@ -58,7 +58,7 @@ public sealed class TokenizerTrainCommand : Command<TokenizerTrainSettings>
         Stopwatch clock = Stopwatch.StartNew();
         BpeVocabulary vocab = Train(trainer, s.Files, s.Field, CriaApp.Status, cancellationToken);
         vocab.Save(s.Out);
-        CriaApp.Status.WriteLine($"{trainer.Documents:N0} documents, {trainer.Words:N0} words ({trainer.DistinctWords:N0} distinct): " +
+        Console.Error.WriteLine($"{trainer.Documents:N0} documents, {trainer.Words:N0} words ({trainer.DistinctWords:N0} distinct): " +
             $"{vocab.Tokens.Count} tokens ({vocab.Merges.Count} merges) in {clock.Elapsed.TotalSeconds:F1} s; wrote {Path.Combine(s.Out, "tokenizer.json")}");
         if (vocab.Tokens.Count < s.VocabSize)
             CriaApp.Status.MarkupLineInterpolated($"[yellow]the text offers no more pairs seen at least {s.MinFrequency} times: the vocabulary has {vocab.Tokens.Count} of the {s.VocabSize} tokens asked[/]");

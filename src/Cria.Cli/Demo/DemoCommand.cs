@@ -62,7 +62,7 @@ public sealed class DemoCommand : Command<DemoSettings>
 
         // 2. Tokenizer and Base.
         Step(ui, 2, "A tokenizer and a Base model, from scratch",
-            $"A byte-level BPE tokenizer ({plan.VocabSize} tokens) learned from the stories, then a LLaMA-shaped model trained on them.");
+            $"A byte-level BPE tokenizer (up to {plan.VocabSize} tokens) learned from the stories, then a LLaMA-shaped model trained on them.");
         string tokDir = Path.Combine(outDir, "tokenizer");
         BpeTrainer bpe = new(plan.VocabSize, ["<s>", "</s>"]);
         BpeVocabulary vocab = TokenizerTrainCommand.Train(bpe, [corpus.Stories], "text", CriaApp.Status, cancellationToken);
@@ -111,7 +111,8 @@ public sealed class DemoCommand : Command<DemoSettings>
 
         // 5. Lineage.
         Step(ui, 5, "Where did each model come from?",
-            "Lineage compares the weights alone (no training logs): function-level invariants of each layer against the nulls of unrelated, randomly initialized models.");
+            "Lineage looks at the weights alone (no training logs): function-level invariants of each layer, compared with what unrelated layers " +
+            "score (random initializations of the same shape, and mismatched layers of the two models).");
         DemoLineage.Run(ui, baseDir, derivedDir, rivalDir, Path.Combine(outDir, "lineage.json"));
 
         // 6. Talk to Derived.

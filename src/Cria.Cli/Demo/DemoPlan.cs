@@ -46,19 +46,20 @@ public sealed record DemoPlan
     public static DemoPlan Full { get; } = new()
     {
         Name = "full",
-        Stories = 20000,
+        Stories = 12000,
         HeldOutStories = 100,
         Entities = 24,
-        FactDocuments = 6000,
-        ReplayStories = 2000,
-        VocabSize = 768,
-        Dim = 96,
-        Layers = 4,
-        Heads = 6,
+        FactDocuments = 4000,
+        ReplayStories = 1200,
+        VocabSize = 512,
+        Dim = 64,
+        Layers = 3,
+        Heads = 4,
         Seq = 96,
-        Batch = 12,
-        BaseSteps = 500,
-        DerivedSteps = 400,
+        Batch = 8,
+        BaseSteps = 300,
+        DerivedSteps = 300,
+        DerivedLr = 2e-3f,
     };
 
     /// <summary>A LLaMA shape (SwiGLU hidden = 8/3·dim rounded to 16, tied embeddings, rotate-half RoPE as HF checkpoints store it).</summary>
