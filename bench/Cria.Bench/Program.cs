@@ -11,6 +11,7 @@ try
         "serve-load" => ServeLoadCommand.Run(options),
         "batch-step" => BatchStepCommand.Run(options),
         "train" => TrainSpeedCommand.Run(options),
+        "lineage" => LineageBenchCommand.Run(options),
         _ => Usage(),
     };
 }
@@ -29,6 +30,7 @@ static int Usage()
           serve-load --model PATH [--template chatml] [--clients 16] [--seconds 30] [--max-tokens 128] [--ctx 512] [--threads N]
           batch-step --model PATH [--positions 8,150] [--batches 1,4,16] [--steps 200] [--threads 1]
           train [--shape 15m|42m|110m|260k] [--vocab 32000] [--batch 8] [--seq 256] [--steps 5] [-t 2]
+          lineage --a PATH --b PATH [-t 2] [--tokens 512] [--null-samples 4] [--no-cosine]
         """);
     return 2;
 }

@@ -39,6 +39,8 @@ public static class CriaApp
                 tok.AddCommand<TokenizerTrainCommand>("train").WithDescription("Learn a byte-level BPE tokenizer from text files (writes a Hugging Face tokenizer.json).");
             });
             config.AddCommand<TrainCommand>("train").WithDescription("Train a model from scratch or continue training a checkpoint.");
+            config.AddCommand<LineageCommand>("lineage").WithDescription("Tell from the weights whether model B was built on model A, or rank a folder of models (--against).");
+            config.AddCommand<LineageDisguiseCommand>("disguise").WithDescription("Write a function-preserving disguise of a model (norms folded, heads and MLP units permuted, residual stream rotated) to test lineage tools with.");
             config.AddCommand<LogitsCommand>("logits").WithDescription("Write raw float32 logits for a sequence of token ids.");
         });
         try

@@ -18,8 +18,9 @@ namespace Cria.Lineage;
 /// column preserves the function but not any product that involves the gate.
 /// <para>
 /// Each matrix is double-centered (softmax ignores a per-query shift, and row/column means mostly carry token
-/// frequency, which independently trained models share) and its off-diagonal entries are kept as one unit vector,
-/// so the Pearson correlation of two terms is a dot product.
+/// frequency, which independently trained models share), its leading singular directions are removed
+/// (<see cref="LowRankRemoval"/>: learned structure is low-rank, inherited initialization noise is not), and its
+/// off-diagonal entries are kept as one unit vector, so the Pearson correlation of two terms is a dot product.
 /// </para>
 /// </summary>
 internal static unsafe class InvariantTerms
@@ -27,7 +28,7 @@ internal static unsafe class InvariantTerms
     public static readonly string[] Names = ["QK", "OV", "MLP"];
 
     /// <summary>The three standardized terms of one block, computed from the probes with <see cref="MatMul"/>.</summary>
-    public static float[][] Compute(WeightTensor x, InvariantLayer l, WorkerPool pool)
+    public static float[][] Compute(WeightTensor x, InvariantLayer l, WorkerPool pool, int removedRank)
     {
         int n = x.Rows, kvDim = l.Wk.Rows, qDim = l.Wq.Rows, headDim = qDim / l.Heads, group = l.Heads / l.KvHeads;
         using WeightTensor xa = ProbeEmbeddings.Scaled(x, l.AttnNorm);
@@ -48,7 +49,7 @@ internal static unsafe class InvariantTerms
                         sum.Slice(t * kvDim + h / group * headDim, headDim), qs.Slice(t * qDim + h * headDim, headDim),
                         sum.Slice(t * kvDim + h / group * headDim, headDim));
             MatMul.Forward(k, F(qSum), n, F(m), pool);
-            terms[0] = Standardize(m.AsF32Span(), n);
+            terms[0] = Standardize(m.AsF32Span(), n, removedRank);
         }
 
         // OV: each query head's slot of Wo reads the value of its group's kv head.
@@ -63,7 +64,7 @@ internal static unsafe class InvariantTerms
                     vs.Slice(t * kvDim + h / group * headDim, headDim).CopyTo(vh.Slice(t * qDim + h * headDim, headDim));
             MatMul.Forward(l.Wo, F(vHeads), n, F(z), pool);
             MatMul.Forward(x, F(z), n, F(m), pool);
-            terms[1] = Standardize(m.AsF32Span(), n);
+            terms[1] = Standardize(m.AsF32Span(), n, removedRank);
         }
 
         using (WeightTensor xf = ProbeEmbeddings.Scaled(x, l.FfnNorm))
@@ -73,7 +74,7 @@ internal static unsafe class InvariantTerms
             MatMul.Forward(l.WUp, F(xf), n, F(u), pool);
             MatMul.Forward(l.WDown, F(u), n, F(z), pool);
             MatMul.Forward(x, F(z), n, F(m), pool);
-            terms[2] = Standardize(m.AsF32Span(), n);
+            terms[2] = Standardize(m.AsF32Span(), n, removedRank);
         }
         return terms;
     }
@@ -81,7 +82,28 @@ internal static unsafe class InvariantTerms
     private static float* F(WeightTensor t) => (float*)t.Data;
 
     /// <summary>Double-centers the n×n matrix, then returns its off-diagonal entries centered and scaled to unit length.</summary>
-    internal static float[] Standardize(ReadOnlySpan<float> m, int n)
+    internal static float[] Standardize(ReadOnlySpan<float> input, int n, int removedRank)
+    {
+        float[] m = DoubleCentered(input, n);
+        LowRankRemoval.Remove(m, n, removedRank);
+        double sum = 0;
+        long p = 0;
+        float[] off = new float[(long)n * (n - 1)];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+            {
+                if (i == j) continue;
+                off[p++] = m[i * n + j];
+                sum += m[i * n + j];
+            }
+        double mean = off.Length > 0 ? sum / off.Length : 0, ss = 0;
+        foreach (float v in off) ss += (v - mean) * (v - mean);
+        double inv = ss > 0 ? 1 / Math.Sqrt(ss) : 0;
+        for (long i = 0; i < off.Length; i++) off[i] = (float)((off[i] - mean) * inv);
+        return off;
+    }
+
+    private static float[] DoubleCentered(ReadOnlySpan<float> m, int n)
     {
         double[] rowMean = new double[n], colMean = new double[n];
         double all = 0;
@@ -99,22 +121,9 @@ internal static unsafe class InvariantTerms
             colMean[i] /= n;
         }
         all /= (double)n * n;
-        double[] off = new double[(long)n * (n - 1)];
-        long p = 0;
-        double sum = 0;
+        float[] result = new float[n * n];
         for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++)
-            {
-                if (i == j) continue;
-                double v = m[i * n + j] - rowMean[i] - colMean[j] + all;
-                off[p++] = v;
-                sum += v;
-            }
-        double mean = off.Length > 0 ? sum / off.Length : 0, ss = 0;
-        foreach (double v in off) ss += (v - mean) * (v - mean);
-        double inv = ss > 0 ? 1 / Math.Sqrt(ss) : 0;
-        float[] result = new float[off.Length];
-        for (long i = 0; i < off.Length; i++) result[i] = (float)((off[i] - mean) * inv);
+            for (int j = 0; j < n; j++) result[i * n + j] = (float)(m[i * n + j] - rowMean[i] - colMean[j] + all);
         return result;
     }
 

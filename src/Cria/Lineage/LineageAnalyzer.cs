@@ -52,7 +52,7 @@ public static class LineageAnalyzer
         double geometry = GramCorrelation(xa, xb, pool);
         evidence.Add($"embedding geometry of the probe tokens (Gram correlation): {geometry:F3}; similar training data raises it too, so it does not decide");
 
-        float[][][] ta = Terms(a, xa, "A", progress, pool), tb = Terms(b, xb, "B", progress, pool);
+        float[][][] ta = Terms(a, xa, options.RemovedRank, "A", progress, pool), tb = Terms(b, xb, options.RemovedRank, "B", progress, pool);
         int la = ta.Length, lb = tb.Length, nt = InvariantTerms.Names.Length;
         double[,] s = new double[la, lb];
         double[][,] perTerm = Enumerable.Range(0, nt).Select(_ => new double[la, lb]).ToArray();
@@ -64,19 +64,19 @@ public static class LineageAnalyzer
                 s[i, j] = sum / nt;
             }
         var alignment = LayerAlignment.Best(s);
-        double score = alignment.Average(p => s[p.A, p.B]);
         var terms = InvariantTerms.Names.Select((name, t) => new TermScore(name, alignment.Average(p => perTerm[t][p.A, p.B]))).ToList();
+        double score = NullDistribution.Score(perTerm, alignment);
 
-        List<double> pool0 = new();
-        NullPool(ta, b.Config, tokens.Count, options, 1, progress, pool, pool0);
-        NullPool(tb, a.Config, tokens.Count, options, 2, progress, pool, pool0);
-        List<NullDistribution> nulls = [NullDistribution.FromPool(pool0, la, lb, options.NullDraws, options.Seed)];
-        if (NullDistribution.Mismatched(s, options.NullDraws, options.Seed) is { } mismatched) nulls.Add(mismatched);
+        List<double>[] pools = Enumerable.Range(0, nt).Select(_ => new List<double>()).ToArray();
+        NullPool(ta, b.Config, tokens.Count, options, 1, progress, pool, pools);
+        NullPool(tb, a.Config, tokens.Count, options, 2, progress, pool, pools);
+        List<NullDistribution> nulls = [NullDistribution.FromPools(pools, la, lb, options.NullDraws, options.Seed)];
+        if (NullDistribution.Mismatched(perTerm, alignment, options.NullDraws, options.Seed) is { } mismatched) nulls.Add(mismatched);
         NullDistribution binding = nulls.MinBy(n => n.Z(score))!;
         double z = binding.Z(score), ceiling = binding.Z(1.0);
 
-        evidence.Add($"invariant similarity of {alignment.Length} aligned layer pairs: {score:F3} (" +
-            string.Join(", ", terms.Select(t => $"{t.Term} {t.AlignedMean:F3}")) + ")");
+        evidence.Add($"invariant similarity of {alignment.Length} aligned layer pairs: " +
+            string.Join(", ", terms.Select(t => $"{t.Term} {t.AlignedMean:F3}")) + $"; score (weakest term) {score:F3}");
         if (la != lb || alignment.Any(p => p.A != p.B))
             evidence.Add("layer alignment: " + string.Join(" ", alignment.Select(p => $"{p.A}→{p.B}")));
         foreach (NullDistribution n in nulls)
@@ -133,19 +133,19 @@ public static class LineageAnalyzer
 
     private static string Fmt(double z) => double.IsPositiveInfinity(z) ? "∞" : z.ToString("F1", CultureInfo.InvariantCulture);
 
-    private static float[][][] Terms(LoadedModel m, WeightTensor x, string side, IProgress<string>? progress, WorkerPool pool)
+    private static float[][][] Terms(LoadedModel m, WeightTensor x, int removedRank, string side, IProgress<string>? progress, WorkerPool pool)
     {
         var terms = new float[m.Config.Layers][][];
         for (int l = 0; l < terms.Length; l++)
         {
             progress?.Report($"model {side}: layer {l + 1}/{terms.Length}");
-            terms[l] = InvariantTerms.Compute(x, InvariantLayer.Of(m.Weights.Layers[l], m.Config), pool);
+            terms[l] = InvariantTerms.Compute(x, InvariantLayer.Of(m.Weights.Layers[l], m.Config), pool, removedRank);
         }
         return terms;
     }
 
     /// <summary>Similarities between every real layer of one side and random-initialized layers of the other side's shape.</summary>
-    private static void NullPool(float[][][] real, LlamaConfig otherShape, int n, LineageOptions o, int side, IProgress<string>? progress, WorkerPool pool, List<double> into)
+    private static void NullPool(float[][][] real, LlamaConfig otherShape, int n, LineageOptions o, int side, IProgress<string>? progress, WorkerPool pool, List<double>[] into)
     {
         ulong baseSeed = (ulong)o.Seed * 1_000_003UL + (ulong)side * 7_919UL;
         using WeightTensor x = ProbeEmbeddings.Random(n, otherShape.Dim, baseSeed, otherShape.NormEps);
@@ -153,9 +153,9 @@ public static class LineageAnalyzer
         {
             progress?.Report($"null: random layer {k + 1}/{o.NullSamples} of shape {(side == 1 ? "B" : "A")}");
             using InvariantLayer r = RandomLayer.Create(otherShape, baseSeed + (ulong)k + 1);
-            float[][] rt = InvariantTerms.Compute(x, r, pool);
+            float[][] rt = InvariantTerms.Compute(x, r, pool, o.RemovedRank);
             foreach (float[][] layer in real)
-                into.Add(Enumerable.Range(0, rt.Length).Average(t => InvariantTerms.Correlation(layer[t], rt[t])));
+                for (int t = 0; t < rt.Length; t++) into[t].Add(InvariantTerms.Correlation(layer[t], rt[t]));
         }
     }
 
@@ -165,7 +165,7 @@ public static class LineageAnalyzer
         using WeightTensor ga = WeightTensor.AllocateF32("gram A", n, n), gb = WeightTensor.AllocateF32("gram B", n, n);
         MatMul.Forward(xa, (float*)xa.Data, n, (float*)ga.Data, pool);
         MatMul.Forward(xb, (float*)xb.Data, n, (float*)gb.Data, pool);
-        return InvariantTerms.Correlation(InvariantTerms.Standardize(ga.AsF32Span(), n), InvariantTerms.Standardize(gb.AsF32Span(), n));
+        return InvariantTerms.Correlation(InvariantTerms.Standardize(ga.AsF32Span(), n, 0), InvariantTerms.Standardize(gb.AsF32Span(), n, 0));
     }
 
     private static LineageReport Inconclusive(LoadedModel a, LoadedModel b, string why, List<string> evidence, ArchitectureComparison arch, SharedTokens tokens, IReadOnlyList<TensorCosineRow> cosines, long start) => new()

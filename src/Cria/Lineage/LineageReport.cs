@@ -5,9 +5,9 @@ public sealed record TermScore(string Term, double AlignedMean);
 
 /// <summary>
 /// Everything <see cref="LineageAnalyzer.Compare"/> found: the verdict and the numbers behind it.
-/// <see cref="Score"/> is the mean invariant similarity of aligned layers (1 = identical function-level structure,
-/// ~0 = unrelated); <see cref="NullMean"/>/<see cref="NullStd"/> are those of the null that binds (the one giving
-/// the smaller z) and <see cref="ZScore"/> = (Score − NullMean) / NullStd.
+/// <see cref="Score"/> is the weakest invariant term's (QK, OV, MLP) mean similarity over the aligned layers (1 =
+/// identical, ~0 = unrelated); <see cref="NullMean"/>/<see cref="NullStd"/> are those of the null that binds (the one
+/// giving the smaller z) and <see cref="ZScore"/> = (Score − NullMean) / NullStd.
 /// </summary>
 public sealed class LineageReport
 {

@@ -6,19 +6,31 @@ public sealed record NullDistribution(string Name, double Mean, double Std, int 
     public double Z(double score) => Std > 0 ? (score - Mean) / Std : (score > Mean ? double.PositiveInfinity : 0);
 
     /// <summary>
-    /// Random-initialization null: layer similarity matrices filled with similarities measured between real layers
-    /// and seeded random-initialized layers, aligned like the real one.
+    /// The score: the weakest invariant term's mean similarity over the aligned layers. Inherited weights show up in
+    /// every term of a block; structure learned from similar data tends to show up in some.
     /// </summary>
-    public static NullDistribution FromPool(IReadOnlyList<double> pool, int layersA, int layersB, int draws, int seed)
+    public static double Score(IReadOnlyList<double[,]> perTerm, IReadOnlyList<(int A, int B)> alignment) =>
+        perTerm.Min(s => alignment.Average(p => s[p.A, p.B]));
+
+    /// <summary>
+    /// Random-initialization null: per term, layer similarity matrices filled with similarities measured between
+    /// real layers and seeded random-initialized layers, each aligned like the real one, then the weakest term.
+    /// </summary>
+    public static NullDistribution FromPools(IReadOnlyList<IReadOnlyList<double>> pools, int layersA, int layersB, int draws, int seed)
     {
         Training.NormalRandom rng = new((ulong)seed * 7919 + 3);
         double[] scores = new double[draws];
         double[,] s = new double[layersA, layersB];
         for (int d = 0; d < draws; d++)
         {
-            for (int i = 0; i < layersA; i++)
-                for (int j = 0; j < layersB; j++) s[i, j] = pool[(int)rng.NextLong(pool.Count)];
-            scores[d] = LayerAlignment.AlignedMean(s);
+            double min = double.PositiveInfinity;
+            foreach (IReadOnlyList<double> pool in pools)
+            {
+                for (int i = 0; i < layersA; i++)
+                    for (int j = 0; j < layersB; j++) s[i, j] = pool[(int)rng.NextLong(pool.Count)];
+                min = Math.Min(min, LayerAlignment.AlignedMean(s));
+            }
+            scores[d] = min;
         }
         return Summarize("random-init", scores);
     }
@@ -28,11 +40,10 @@ public sealed record NullDistribution(string Name, double Mean, double Std, int 
     /// measures how alike unrelated layers of this very pair are, so structure that independently trained models
     /// share (same data, same tokenizer) raises this null along with the score. Needs at least 3 layers each.
     /// </summary>
-    public static NullDistribution? Mismatched(double[,] s, int draws, int seed)
+    public static NullDistribution? Mismatched(IReadOnlyList<double[,]> perTerm, IReadOnlyList<(int A, int B)> alignment, int draws, int seed)
     {
-        int la = s.GetLength(0), lb = s.GetLength(1);
+        int la = perTerm[0].GetLength(0), lb = perTerm[0].GetLength(1);
         if (Math.Min(la, lb) < 3) return null;
-        var aligned = LayerAlignment.Best(s).ToHashSet();
         Training.NormalRandom rng = new((ulong)seed * 104729 + 5);
         double[] scores = new double[draws];
         int[] perm = Enumerable.Range(0, lb).ToArray();
@@ -48,11 +59,16 @@ public sealed record NullDistribution(string Name, double Mean, double Std, int 
                 }
                 // Keep shuffles that move every aligned pair apart (derangements), so a derived pair's own matches do
                 // not leak into its null; give up after a few tries on tiny matrices.
-                if (attempt > 50 || !aligned.Any(p => perm[p.B] == p.B)) break;
+                if (attempt > 50 || !alignment.Any(p => perm[p.B] == p.B)) break;
             }
-            for (int i = 0; i < la; i++)
-                for (int j = 0; j < lb; j++) shuffled[i, j] = s[i, perm[j]];
-            scores[d] = LayerAlignment.AlignedMean(shuffled);
+            double min = double.PositiveInfinity;
+            foreach (double[,] s in perTerm)
+            {
+                for (int i = 0; i < la; i++)
+                    for (int j = 0; j < lb; j++) shuffled[i, j] = s[i, perm[j]];
+                min = Math.Min(min, LayerAlignment.AlignedMean(shuffled));
+            }
+            scores[d] = min;
         }
         return Summarize("mismatched-layer", scores);
     }
