@@ -86,6 +86,7 @@ public static class DemoSummary
             $"cria generate {derived} -p \"Once upon a time,\" -n 60",
             $"cria eval {derived} --tasks {DemoCorpus.FactsTaskName},{DemoCorpus.PerplexityTaskName} --task-dir {Path.Combine(outDir, "tasks")} --data-dir {Path.Combine(outDir, "bench")} --add-bos --db {Path.Combine(outDir, "leaderboard.db")}",
             $"cria leaderboard --db {Path.Combine(outDir, "leaderboard.db")}",
+            $"cria lineage {Path.Combine(outDir, "models", "base")} {Path.Combine(outDir, "models", "rival")} --report {Path.Combine(outDir, "lineage-rival.html")}",
             $"cria convert {derived} {Path.Combine(outDir, "derived.gguf")}      # for llama.cpp",
         ];
         foreach (string n in next) Console.Out.WriteLine("  " + n);
