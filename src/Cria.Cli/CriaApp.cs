@@ -19,6 +19,7 @@ public static class CriaApp
             config.SetApplicationName("cria");
             config.SetApplicationVersion(Version);
             config.PropagateExceptions();
+            config.AddCommand<Demo.DemoCommand>("demo").WithDescription("The whole story offline: generate data, train a tokenizer and models, continue training, rank, talk to the result.");
             config.AddCommand<PullCommand>("pull").WithDescription("Download a model from the Hugging Face Hub (resumable, checksummed) into the shared cache; then use it by name.");
             config.AddCommand<InfoCommand>("info").WithDescription("Show a model's architecture, size, types, vocabulary and memory needs.");
             config.AddCommand<GenerateCommand>("generate").WithDescription("Generate text from a prompt (streamed to stdout).");
@@ -34,6 +35,11 @@ public static class CriaApp
             {
                 data.SetDescription("Prepare training data.");
                 data.AddCommand<DataPrepareCommand>("prepare").WithDescription("Tokenize text or JSONL files into token shards for cria train.");
+            });
+            config.AddBranch("tokenizer", tok =>
+            {
+                tok.SetDescription("Train a tokenizer.");
+                tok.AddCommand<TokenizerTrainCommand>("train").WithDescription("Learn a byte-level BPE tokenizer from text files (writes a Hugging Face tokenizer.json).");
             });
             config.AddCommand<TrainCommand>("train").WithDescription("Train a model from scratch or continue training a checkpoint.");
             config.AddCommand<LineageCommand>("lineage").WithDescription("Tell from the weights whether model B was built on model A, or rank a folder of models (--against).");

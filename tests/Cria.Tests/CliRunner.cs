@@ -23,6 +23,13 @@ public static class CliRunner
 
     public static Result RunWithInput(string? stdin, params string[] args) => Run(stdin, null, args);
 
+    /// <summary>For the few commands (the demo) that may take minutes on a loaded machine.</summary>
+    public static Result Run(string? stdin, TimeSpan timeout, params string[] args)
+    {
+        using Process p = Start(null, args);
+        return Finish(p, stdin, args, timeout);
+    }
+
     /// <summary>Runs with environment variables set (a null value removes the variable).</summary>
     public static Result RunWithEnvironment(IReadOnlyDictionary<string, string?> environment, params string[] args) => Run(null, environment, args);
 
@@ -77,16 +84,18 @@ public static class CliRunner
         return psi;
     }
 
-    private static Result Finish(Process p, string? stdin, string[] args)
+    private static Result Finish(Process p, string? stdin, string[] args) => Finish(p, stdin, args, TimeSpan.FromSeconds(120));
+
+    private static Result Finish(Process p, string? stdin, string[] args, TimeSpan timeout)
     {
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();
         Task<string> stderr = p.StandardError.ReadToEndAsync();
         if (stdin != null) p.StandardInput.Write(stdin);
         p.StandardInput.Close();
-        if (!p.WaitForExit(120_000))
+        if (!p.WaitForExit(timeout))
         {
             p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"cria {string.Join(' ', args)} did not finish within 120 s");
+            throw new TimeoutException($"cria {string.Join(' ', args)} did not finish within {timeout.TotalSeconds:0} s");
         }
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }

@@ -100,13 +100,7 @@ public sealed class EvalCommand : Command<EvalSettings>
                 List<JsonObject> samples = Run(part, scorer, db, id, cancellationToken);
                 Dictionary<string, MetricValue> metrics = part.Aggregate(samples);
                 done.Add((part, metrics));
-                JsonObject r = new() { ["alias"] = part.Name };
-                foreach ((string key, MetricValue v) in metrics)
-                {
-                    int comma = key.IndexOf(',');
-                    r[key] = Num(v.Value);
-                    r[$"{key[..comma]}_stderr{key[comma..]}"] = Num(v.StdErr);
-                }
+                JsonObject r = ResultRow(part.Name, metrics);
                 results[part.Name] = r;
                 versions[part.Name] = spec.Version;
                 nshot[part.Name] = part.NumFewshot;
@@ -185,7 +179,21 @@ public sealed class EvalCommand : Command<EvalSettings>
 
     private static int ContextFor(EvalSettings s, LoadedModel m) => s.ContextFor(m);
 
-    private static List<JsonObject> Run(PreparedTask part, Scorer scorer, ResultsDb db, ModelIdentity id, CancellationToken ct)
+    /// <summary>A task's row in results_*.json and the leaderboard: each metric and its standard error, keyed as the harness does.</summary>
+    internal static JsonObject ResultRow(string name, Dictionary<string, MetricValue> metrics)
+    {
+        JsonObject r = new() { ["alias"] = name };
+        foreach ((string key, MetricValue v) in metrics)
+        {
+            int comma = key.IndexOf(',');
+            r[key] = Num(v.Value);
+            r[$"{key[..comma]}_stderr{key[comma..]}"] = Num(v.StdErr);
+        }
+        return r;
+    }
+
+    /// <summary>Scores every sample of <paramref name="part"/> not yet stored in the database, with a progress bar, saving each as it finishes.</summary>
+    internal static List<JsonObject> Run(PreparedTask part, Scorer scorer, ResultsDb db, ModelIdentity id, CancellationToken ct)
     {
         Dictionary<int, JsonObject> stored = db.LoadSamples(id.Sha256, part.Name, part.ConfigHash);
         JsonObject?[] samples = new JsonObject?[part.Docs.Count];

@@ -270,13 +270,17 @@ public sealed class PreparedTask
         s["exact_match"] = em;
     }
 
-    private static void EvaluateRolling(Doc doc, Scorer scorer, JsonObject s)
+    private void EvaluateRolling(Doc doc, Scorer scorer, JsonObject s)
     {
-        string page = Template.AsText(Template.Resolve(doc, ["page"]), doc, ["page"]);
-        string text = TextFilters.WikitextDetokenize(page);
+        // WikiText documents are scored detokenized but counted (words, bytes) on the raw page; other datasets
+        // are scored and counted on the text doc_to_target renders.
+        string? page = doc.Fields["page"] is JsonNode ? Template.AsText(Template.Resolve(doc, ["page"]), doc, ["page"]) : null;
+        string text = page != null ? TextFilters.WikitextDetokenize(page)
+            : Spec.Target.Text?.Render(doc) ?? throw new CriaFormatException(Spec.SourceFile, "doc_to_target", "a loglikelihood_rolling task needs a template such as \"{{text}}\" (or WikiText documents with a page field)");
+        string counted = page ?? text;
         double ll = scorer.LoglikelihoodRolling(text);
-        int words = Regex.Split(page, @"\s+").Length;
-        int bytes = Encoding.UTF8.GetByteCount(page);
+        int words = Regex.Split(counted, @"\s+").Length;
+        int bytes = Encoding.UTF8.GetByteCount(counted);
         s["target"] = text;
         s["arguments"] = new JsonArray(new JsonArray(text));
         s["resps"] = new JsonArray(new JsonArray(ll));
