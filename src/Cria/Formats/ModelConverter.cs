@@ -61,18 +61,21 @@ public static unsafe class ModelConverter
         if (fullIn == fullOut) throw new ArgumentException($"{output}: the output would overwrite the input");
 
         using LoadedModel m = ModelLoader.Load(input, loadTokenizer: true);
-        return Write(m, input, output, type, progress);
+        return Write(m, input, output, type, progress, target);
     }
 
     /// <summary>
     /// Writes a model that is already open (possibly built in memory, such as a lineage disguise) to
     /// <paramref name="output"/>; <paramref name="input"/> is where a Hugging Face target copies tokenizer files from.
     /// </summary>
-    public static ConvertSummary Write(LoadedModel m, string input, string output, DType type = DType.F32, Action<int, int>? progress = null)
+    public static ConvertSummary Write(LoadedModel m, string input, string output, DType type = DType.F32, Action<int, int>? progress = null, ConvertTarget? to = null)
     {
-        if (type is not (DType.F32 or DType.F16 or DType.BF16))
-            throw new ArgumentException($"convert writes {TypeNames}, not {type} (use cria quantize for quantized types)");
-        ConvertTarget target = TargetOf(output);
+        ConvertTarget target = to ?? TargetOf(output);
+        bool quantized = type is DType.Q8_0 or DType.Q4_0 or DType.Q4_K or DType.Q6_K;
+        if (!quantized && type is not (DType.F32 or DType.F16 or DType.BF16))
+            throw new ArgumentException($"convert writes {TypeNames}, or for GGUF q8_0, q4_0, q4_k, q6_k; not {type}");
+        if (quantized && target != ConvertTarget.Gguf)
+            throw new ArgumentException($"{output}: only GGUF holds {type} weights (write a path ending in .gguf)");
         if (target == ConvertTarget.Llama2c && type != DType.F32)
             throw new ArgumentException($"{output}: llama2.c .bin checkpoints hold F32 weights only, not {type} (use --type f32, or write .gguf or a folder)");
         LlamaConfig c = m.Config;
