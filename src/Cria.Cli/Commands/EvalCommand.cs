@@ -51,6 +51,10 @@ public sealed class EvalSettings : ModelSettings
     [Description("Start every encoding with BOS (the Open LLM Leaderboard v1 added none).")]
     public bool AddBos { get; set; }
 
+    [CommandOption("--batch-size <N>")]
+    [Description("Log-likelihood requests run through the model together (default 1); results are identical for every size.")]
+    public int BatchSize { get; set; } = 1;
+
     [CommandOption("--db <FILE>")]
     [Description("Leaderboard database (default: cria/leaderboard.db in the user's data folder).")]
     public string? Db { get; set; }
@@ -72,6 +76,7 @@ public sealed class EvalCommand : Command<EvalSettings>
         if (names.Length == 0) throw new ArgumentException($"--tasks is required; available tasks: {string.Join(", ", loader.Available())}");
         string dataDir = s.DataDir ?? throw new ArgumentException("--data-dir DIR is required (the folder with arc_easy/test.jsonl, …)");
         if (!Directory.Exists(dataDir)) throw new DirectoryNotFoundException($"--data-dir {dataDir} does not exist");
+        if (s.BatchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {s.BatchSize}");
         if (s.Output != null) Directory.CreateDirectory(s.Output);
 
         // Read every task and its data before loading the model, so that bad input fails in a second.
@@ -85,7 +90,7 @@ public sealed class EvalCommand : Command<EvalSettings>
         using LoadedModel m = Open(s);
         ModelIdentity id = ModelIdentity.Of(m);
         using LlamaModel model = new(m);
-        using Scorer scorer = new(model, m.Tokenizer!, ContextFor(s, m)) { AddBos = s.AddBos };
+        using Scorer scorer = new(model, m.Tokenizer!, ContextFor(s, m), s.BatchSize) { AddBos = s.AddBos };
         using ResultsDb db = new(s.Db ?? ResultsDb.DefaultPath);
         string version = typeof(EvalCommand).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
@@ -155,7 +160,7 @@ public sealed class EvalCommand : Command<EvalSettings>
                 ["model_sha256"] = id.Sha256,
                 ["model_format"] = id.Format,
                 ["model_dtype"] = id.DType,
-                ["batch_size"] = 1,
+                ["batch_size"] = s.BatchSize,
                 ["max_length"] = scorer.MaxLength,
                 ["add_bos"] = s.AddBos,
                 ["limit"] = s.Limit,
@@ -202,14 +207,19 @@ public sealed class EvalCommand : Command<EvalSettings>
                 {
                     ProgressTask bar = ctx.AddTask(part.Name, maxValue: samples.Length);
                     bar.Value = samples.Length - todo;
-                    for (int i = 0; i < samples.Length; i++)
+                    // Docs go to the scorer in groups of BatchSize (each has at least one request), so every model
+                    // pass is full; each finished doc is stored before the next group starts.
+                    int[] pending = [.. Enumerable.Range(0, samples.Length).Where(i => samples[i] == null)];
+                    foreach (int[] group in pending.Chunk(scorer.BatchSize))
                     {
-                        if (samples[i] != null) continue;
                         ct.ThrowIfCancellationRequested();
-                        JsonObject r = part.Evaluate(i, scorer);
-                        db.SaveSample(id.Sha256, part.Name, part.ConfigHash, i, r);
-                        samples[i] = r;
-                        bar.Increment(1);
+                        List<JsonObject> records = part.EvaluateMany(group, scorer);
+                        for (int k = 0; k < group.Length; k++)
+                        {
+                            db.SaveSample(id.Sha256, part.Name, part.ConfigHash, group[k], records[k]);
+                            samples[group[k]] = records[k];
+                        }
+                        bar.Increment(group.Length);
                     }
                 });
         }

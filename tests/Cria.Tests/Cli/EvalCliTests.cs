@@ -68,14 +68,42 @@ public class EvalCliTests
         Assert.Equal(mc2, board["models"]![0]!["scores"]!["truthfulqa_mc2"]!["value"]!.GetValue<double>());
     }
 
+    /// <summary>
+    /// A results file without what legitimately differs between these runs: the time stamps, the batch size the
+    /// run was asked for, and the forward-token counts (batching changes which prefixes are reused, not the scores).
+    /// </summary>
+    private static string Comparable(string dir)
+    {
+        JsonObject r = Results(dir);
+        r.Remove("date");
+        r.Remove("total_evaluation_time_seconds");
+        r.Remove("forward_tokens");
+        r["config"]!.AsObject().Remove("batch_size");
+        return r.ToJsonString();
+    }
+
     [SkippableFact]
-    public void Results_do_not_depend_on_the_thread_count()
+    public void Results_files_do_not_depend_on_batch_size_or_thread_count()
     {
         using TempDir tmp = new();
-        string[] common = ["eval", Model, "--tasks", "hellaswag", "--data-dir", Fixtures.Path_("data"), "--limit", "2", "--num-fewshot", "1", "--ctx", "128"];
-        Assert.Equal(0, CliRunner.Run([.. common, "-t", "1", "--db", tmp.File("a.db"), "--output", tmp.File("a")]).ExitCode);
-        Assert.Equal(0, CliRunner.Run([.. common, "-t", "2", "--db", tmp.File("b.db"), "--output", tmp.File("b")]).ExitCode);
-        Assert.Equal(Results(tmp.File("a"))["results"]!.ToJsonString(), Results(tmp.File("b"))["results"]!.ToJsonString());
+        string[] common = ["eval", Model, "--tasks", "hellaswag,truthfulqa_mc2", "--data-dir", Fixtures.Path_("data"), "--limit", "3",
+            "--num-fewshot", "1", "--ctx", "128", "--log-samples"];
+        (string Name, string[] Args)[] runs = [("b1t1", ["--batch-size", "1", "-t", "1"]), ("b8t1", ["--batch-size", "8", "-t", "1"]), ("b1t2", ["--batch-size", "1", "-t", "2"])];
+        foreach ((string name, string[] extra) in runs)
+        {
+            CliRunner.Result r = CliRunner.Run([.. common, .. extra, "--db", tmp.File(name + ".db"), "--output", tmp.File(name)]);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+        }
+        Assert.Equal(8, Results(tmp.File("b8t1"))["config"]!["batch_size"]!.GetValue<int>());
+        string expected = Comparable(tmp.File("b1t1"));
+        string[] sampleFiles = [.. Directory.GetFiles(tmp.File("b1t1"), "samples_*.jsonl").Select(Path.GetFileName).Order()!];
+        Assert.Equal(2, sampleFiles.Length);
+        foreach (string other in new[] { "b8t1", "b1t2" })
+        {
+            Assert.Equal(expected, Comparable(tmp.File(other)));
+            foreach (string f in sampleFiles)
+                Assert.Equal(File.ReadAllBytes(Path.Combine(tmp.File("b1t1"), f)), File.ReadAllBytes(Path.Combine(tmp.File(other), f)));
+        }
     }
 
     [SkippableFact]

@@ -169,39 +169,72 @@ public sealed class PreparedTask
     }
 
     /// <summary>Runs the doc's requests and returns its sample record in the harness's layout (plus metric fields).</summary>
-    public JsonObject Evaluate(int index, Scorer scorer)
+    public JsonObject Evaluate(int index, Scorer scorer) => EvaluateMany([index], scorer)[0];
+
+    /// <summary>
+    /// Evaluates several docs: their log-likelihood requests go to the scorer together, which runs them
+    /// <see cref="Scorer.BatchSize"/> at a time; the records are the same whatever the grouping.
+    /// </summary>
+    public List<JsonObject> EvaluateMany(IReadOnlyList<int> indices, Scorer scorer)
     {
-        Doc doc = Docs[index];
-        string ctx = Contexts[index];
-        JsonObject s = new()
+        List<EncodedPair> requests = [];
+        int[] firstRequest = new int[indices.Count + 1];
+        for (int k = 0; k < indices.Count; k++)
         {
-            ["doc_id"] = doc.Id,
-            ["doc"] = doc.Fields.DeepClone(),
-        };
-        switch (Spec.OutputType)
-        {
-            case OutputType.MultipleChoice:
-                EvaluateChoices(doc, ctx, scorer, s);
-                break;
-            case OutputType.GenerateUntil:
-                EvaluateGeneration(doc, ctx, scorer, s);
-                break;
-            default:
-                EvaluateRolling(doc, scorer, s);
-                break;
+            firstRequest[k] = requests.Count;
+            requests.AddRange(Requests(indices[k], scorer));
         }
-        s["doc_hash"] = Hash(doc.Fields.ToJsonString());
-        s["prompt_hash"] = Hash(ctx);
-        s["target_hash"] = Hash(s["target"]!.ToJsonString());
-        return s;
+        firstRequest[^1] = requests.Count;
+        LoglikelihoodResult[] results = requests.Count > 0 ? scorer.LoglikelihoodMany(requests) : [];
+        List<JsonObject> records = [];
+        for (int k = 0; k < indices.Count; k++)
+        {
+            Doc doc = Docs[indices[k]];
+            string ctx = Contexts[indices[k]];
+            JsonObject s = new()
+            {
+                ["doc_id"] = doc.Id,
+                ["doc"] = doc.Fields.DeepClone(),
+            };
+            ReadOnlySpan<LoglikelihoodResult> mine = results.AsSpan(firstRequest[k], firstRequest[k + 1] - firstRequest[k]);
+            switch (Spec.OutputType)
+            {
+                case OutputType.MultipleChoice:
+                    EvaluateChoices(doc, ctx, mine, s);
+                    break;
+                case OutputType.GenerateUntil:
+                    EvaluateGeneration(doc, ctx, scorer, s);
+                    break;
+                default:
+                    EvaluateRolling(doc, mine, s);
+                    break;
+            }
+            s["doc_hash"] = Hash(doc.Fields.ToJsonString());
+            s["prompt_hash"] = Hash(ctx);
+            s["target_hash"] = Hash(s["target"]!.ToJsonString());
+            records.Add(s);
+        }
+        return records;
     }
 
-    private void EvaluateChoices(Doc doc, string ctx, Scorer scorer, JsonObject s)
+    /// <summary>The doc's log-likelihood requests: one per choice, or the rolling windows of its text.</summary>
+    private List<EncodedPair> Requests(int index, Scorer scorer) => Spec.OutputType switch
+    {
+        OutputType.MultipleChoice => [.. Choices(Spec, Docs[index]).Select(c => scorer.Encode(Contexts[index], Spec.TargetDelimiter + c))],
+        OutputType.LoglikelihoodRolling => scorer.RollingRequests(RollingText(Docs[index])),
+        _ => [],
+    };
+
+    private static string RollingText(Doc doc) => TextFilters.WikitextDetokenize(Page(doc));
+
+    private static string Page(Doc doc) => Template.AsText(Template.Resolve(doc, ["page"]), doc, ["page"]);
+
+    private void EvaluateChoices(Doc doc, string ctx, ReadOnlySpan<LoglikelihoodResult> results, JsonObject s)
     {
         IReadOnlyList<string> choices = Choices(Spec, doc);
         int gold = Gold(Spec, doc, choices.Count);
         string[] conts = [.. choices.Select(c => Spec.TargetDelimiter + c)];
-        LoglikelihoodResult[] r = scorer.LoglikelihoodChoices(ctx, conts);
+        LoglikelihoodResult[] r = results.ToArray();
         s["target"] = gold;
         s["arguments"] = new JsonArray([.. conts.Select(c => (JsonNode)new JsonArray(ctx, c))]);
         s["resps"] = new JsonArray([.. r.Select(x => (JsonNode)new JsonArray(new JsonArray(x.LogLikelihood, x.IsGreedy)))]);
@@ -270,11 +303,11 @@ public sealed class PreparedTask
         s["exact_match"] = em;
     }
 
-    private static void EvaluateRolling(Doc doc, Scorer scorer, JsonObject s)
+    private static void EvaluateRolling(Doc doc, ReadOnlySpan<LoglikelihoodResult> windows, JsonObject s)
     {
-        string page = Template.AsText(Template.Resolve(doc, ["page"]), doc, ["page"]);
+        string page = Page(doc);
         string text = TextFilters.WikitextDetokenize(page);
-        double ll = scorer.LoglikelihoodRolling(text);
+        double ll = Scorer.SumInOrder(windows);
         int words = Regex.Split(page, @"\s+").Length;
         int bytes = Encoding.UTF8.GetByteCount(page);
         s["target"] = text;
