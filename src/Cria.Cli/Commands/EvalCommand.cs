@@ -80,11 +80,20 @@ public sealed class EvalCommand : Command<EvalSettings>
         if (s.Output != null) Directory.CreateDirectory(s.Output);
 
         // Read every task and its data before loading the model, so that bad input fails in a second.
+        // A task group (leaderboard) expands into its tasks at the group's shot counts; --num-fewshot still wins.
         List<(string Requested, TaskSpec Spec, List<PreparedTask> Parts)> tasks = [];
+        List<TaskGroup> taskGroups = [];
         foreach (string name in names)
         {
-            (TaskSpec spec, string? group) = loader.Resolve(name);
-            tasks.Add((name, spec, PreparedTask.Prepare(spec, group, dataDir, s.Seed, s.NumFewshot, s.Limit)));
+            TaskGroup? taskGroup = loader.FindGroup(name);
+            IEnumerable<(string Task, int? Shots)> members = taskGroup != null ? taskGroup.Members.Select(x => (x.Task, x.NumFewshot)) : [(name, null)];
+            if (taskGroup != null) taskGroups.Add(taskGroup);
+            foreach ((string task, int? shots) in members)
+            {
+                if (tasks.Any(t => t.Requested == task)) continue;
+                (TaskSpec spec, string? group) = loader.Resolve(task);
+                tasks.Add((task, spec, PreparedTask.Prepare(spec, group, dataDir, s.Seed, s.NumFewshot ?? shots, s.Limit)));
+            }
         }
 
         using LoadedModel m = Open(s);
@@ -142,6 +151,20 @@ public sealed class EvalCommand : Command<EvalSettings>
                 string groupHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('|', parts.Select(p => p.ConfigHash)))));
                 db.RecordRun(id, spec.Name, groupHash, parts[0].NumFewshot, s.Limit, s.Seed, done.Sum(d => d.Part.Docs.Count), g, version);
             }
+        }
+
+        foreach (TaskGroup g in taskGroups)
+        {
+            // The plain average of each member's headline metric, as the v1 leaderboard reports it.
+            static double Get(JsonObject res, string task, string key) => res[task]?[key] is JsonValue v && v.TryGetValue(out double d) ? d : double.NaN;
+            static string StderrKey(string metric) => metric.Insert(metric.IndexOf(','), "_stderr");
+            double[] values = [.. g.Members.Select(x => Get(results, x.Task, x.Metric))];
+            // Members are independent samples: the mean's standard error is √(Σ se²) / n.
+            double se = Math.Sqrt(g.Members.Sum(x => Math.Pow(Get(results, x.Task, StderrKey(x.Metric)), 2))) / g.Members.Count;
+            JsonObject r = new() { ["alias"] = g.Name, ["average,none"] = Num(values.Average() * g.Scale), ["average_stderr,none"] = Num(se * g.Scale) };
+            foreach ((GroupMember x, double v) in g.Members.Zip(values)) r[$"{x.Task}:{x.Metric}"] = Num(v * g.Scale);
+            results[g.Name] = r;
+            groupSubtasks[g.Name] = new JsonArray([.. g.Members.Select(x => (JsonNode)x.Task)]);
         }
 
         JsonObject doc = new()

@@ -107,12 +107,43 @@ public class EvalCliTests
     }
 
     [SkippableFact]
+    public void Leaderboard_group_runs_the_six_v1_tasks_at_their_shots_and_averages_them()
+    {
+        using TempDir tmp = new();
+        // The fixtures' datasets (linked, not copied) plus a few WinoGrande rows, which the fixtures lack.
+        string data = tmp.File("data");
+        Directory.CreateDirectory(data);
+        foreach (string d in new[] { "arc_challenge", "hellaswag", "mmlu", "truthfulqa_mc", "gsm8k" })
+            Directory.CreateSymbolicLink(Path.Combine(data, d), Fixtures.Path_("data/" + d));
+        Directory.CreateDirectory(Path.Combine(data, "winogrande"));
+        string Row(int i, string answer) => $$"""{"sentence": "Tom saw Lily {{i}} times and _ was glad.", "option1": "Tom", "option2": "Lily", "answer": "{{answer}}"}""";
+        File.WriteAllLines(Path.Combine(data, "winogrande/validation.jsonl"), [Row(1, "1"), Row(2, "2")]);
+        File.WriteAllLines(Path.Combine(data, "winogrande/train.jsonl"), [.. Enumerable.Range(3, 6).Select(i => Row(i, i % 2 == 0 ? "1" : "2"))]);
+
+        CliRunner.Result r = CliRunner.Run("eval", Model, "--tasks", "leaderboard", "--data-dir", data, "--limit", "1", "--ctx", "96",
+            "--batch-size", "4", "--db", tmp.File("x.db"), "--output", tmp.File("out"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        JsonObject res = Results(tmp.File("out"));
+        (string Task, int Shots, string Metric)[] v1 = [("arc_challenge", 25, "acc_norm,none"), ("hellaswag", 10, "acc_norm,none"), ("mmlu", 5, "acc_macro,none"),
+            ("truthfulqa_mc2", 0, "mc2,none"), ("winogrande", 5, "acc,none"), ("gsm8k", 5, "exact_match,strict-match")];
+        double sum = 0;
+        foreach ((string task, int shots, string metric) in v1)
+        {
+            Assert.Equal(shots, res["n-shot"]![task]!.GetValue<int>());
+            sum += res["results"]![task]![metric]!.GetValue<double>();
+        }
+        Assert.Equal(57, res["group_subtasks"]!["mmlu"]!.AsArray().Count);
+        Assert.Equal([.. v1.Select(x => x.Task)], res["group_subtasks"]!["leaderboard"]!.AsArray().Select(x => x!.GetValue<string>()));
+        Assert.InRange(res["results"]!["leaderboard"]!["average,none"]!.GetValue<double>() - sum / 6 * 100, -1e-9, 1e-9);
+    }
+
+    [SkippableFact]
     public void Unknown_task_lists_the_available_ones()
     {
         CliRunner.Result r = CliRunner.Run("eval", Model, "--tasks", "arc_eazy", "--data-dir", Fixtures.Path_("data"));
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("unknown task 'arc_eazy'", r.Stderr);
-        foreach (string t in new[] { "arc_easy", "arc_challenge", "hellaswag", "mmlu", "truthfulqa_mc1", "truthfulqa_mc2", "gsm8k", "wikitext" })
+        foreach (string t in new[] { "arc_easy", "arc_challenge", "hellaswag", "mmlu", "truthfulqa_mc1", "truthfulqa_mc2", "gsm8k", "wikitext", "winogrande", "leaderboard" })
             Assert.Contains(t, r.Stderr);
     }
 

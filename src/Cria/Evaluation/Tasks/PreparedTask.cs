@@ -32,10 +32,20 @@ public sealed class PreparedTask
         int shots = numFewshot ?? spec.NumFewshot;
         if (shots < 0) throw new ArgumentException($"--num-fewshot must not be negative, got {shots}");
         if (limit is < 1) throw new ArgumentException($"--limit must be positive, got {limit}");
-        List<Doc> test = DatasetReader.Read(Path.Combine(dataDir, spec.TestFile), spec.DataFormat);
-        List<Doc>? fewshot = spec.FewshotFile != null && File.Exists(Path.Combine(dataDir, spec.FewshotFile))
-            ? DatasetReader.Read(Path.Combine(dataDir, spec.FewshotFile), spec.DataFormat)
-            : null;
+        List<Doc> test = DatasetReader.Read(DatasetReader.Locate(dataDir, spec.TestFile), spec.DataFormat);
+        string? fewshotFile = null;
+        if (spec.FewshotFile != null)
+        {
+            try
+            {
+                fewshotFile = DatasetReader.Locate(dataDir, spec.FewshotFile);
+            }
+            catch (FileNotFoundException)
+            {
+                // Without the few-shot split, examples come from the evaluated split (see Build).
+            }
+        }
+        List<Doc>? fewshot = fewshotFile != null ? DatasetReader.Read(fewshotFile, spec.DataFormat) : null;
         if (spec.GroupBy == null)
         {
             if (group != null) throw new ArgumentException($"task {spec.Name} has no groups");
@@ -85,9 +95,15 @@ public sealed class PreparedTask
                     chosen = picks.Select(i => pool[i]).Where(d => !(sameSplit && d.Id == doc.Id)).Take(shots);
                 }
                 foreach (Doc ex in chosen)
-                    sb.Append(Text(spec, ex)).Append(spec.TargetDelimiter).Append(TargetText(spec, ex)).Append(spec.FewshotDelimiter);
+                {
+                    // A multiple-input example is its correct choice (the context) followed by the shared continuation.
+                    if (spec.Continuation != null) sb.Append(TargetText(spec, ex)).Append(spec.TargetDelimiter).Append(spec.Continuation.Render(ex));
+                    else sb.Append(Text(spec, ex)).Append(spec.TargetDelimiter).Append(TargetText(spec, ex));
+                    sb.Append(spec.FewshotDelimiter);
+                }
             }
-            sb.Append(Text(spec, doc));
+            // Multiple-input tasks put the choice where the question goes (see Requests).
+            if (spec.Continuation == null) sb.Append(Text(spec, doc));
             contexts.Add(sb.ToString());
         }
         return new PreparedTask
@@ -112,7 +128,8 @@ public sealed class PreparedTask
 
     public static IReadOnlyList<string> Choices(TaskSpec spec, Doc doc)
     {
-        if (spec.ChoiceLiterals != null) return spec.ChoiceLiterals;
+        if (spec.ChoiceTemplates != null)
+            return [.. spec.ChoiceTemplates.Select(t => spec.Preprocess == null ? t.Render(doc) : TextFilters.Apply(spec.Preprocess, t.Render(doc)))];
         JsonNode node = Template.Resolve(doc, spec.ChoicePath!);
         if (node is not JsonArray a || a.Count == 0) throw Template.Missing(doc, spec.ChoicePath!, "must be a non-empty list of choices");
         List<string> list = [];
@@ -140,9 +157,11 @@ public sealed class PreparedTask
         {
             field = string.Join('.', t.IndexOfValue);
             string value = Template.AsText(Template.Resolve(doc, t.IndexOfValue), doc, t.IndexOfValue);
-            if (Template.Resolve(doc, t.IndexOfList!) is not JsonArray labels) throw Template.Missing(doc, t.IndexOfList!, "must be a list");
-            gold = labels.Select(x => x?.ToString()).ToList().IndexOf(value);
-            if (gold < 0) throw new CriaFormatException($"{doc.File}:{doc.Line}", field, $"'{value}' is not one of the labels {labels.ToJsonString()}");
+            List<string?> labels = t.IndexOfLiterals != null ? [.. t.IndexOfLiterals]
+                : Template.Resolve(doc, t.IndexOfList!) is JsonArray a ? [.. a.Select(x => x?.ToString())]
+                : throw Template.Missing(doc, t.IndexOfList!, "must be a list");
+            gold = labels.IndexOf(value);
+            if (gold < 0) throw new CriaFormatException($"{doc.File}:{doc.Line}", field, $"'{value}' is not one of the labels [{string.Join(", ", labels)}]");
         }
         else if (t.Path != null)
         {
@@ -220,10 +239,18 @@ public sealed class PreparedTask
     /// <summary>The doc's log-likelihood requests: one per choice, or the rolling windows of its text.</summary>
     private List<EncodedPair> Requests(int index, Scorer scorer) => Spec.OutputType switch
     {
-        OutputType.MultipleChoice => [.. Choices(Spec, Docs[index]).Select(c => scorer.Encode(Contexts[index], Spec.TargetDelimiter + c))],
+        OutputType.MultipleChoice => [.. ChoicePairs(Docs[index], Contexts[index]).Select(p => scorer.Encode(p.Context, p.Continuation))],
         OutputType.LoglikelihoodRolling => scorer.RollingRequests(RollingText(Docs[index])),
         _ => [],
     };
+
+    /// <summary>
+    /// The (context, continuation) of every choice: the prompt and " choice", or for a multiple-input task the prompt
+    /// plus the choice and " continuation".
+    /// </summary>
+    private List<(string Context, string Continuation)> ChoicePairs(Doc doc, string prompt) => Spec.Continuation is Template shared
+        ? [.. Choices(Spec, doc).Select(c => (prompt + c, Spec.TargetDelimiter + shared.Render(doc)))]
+        : [.. Choices(Spec, doc).Select(c => (prompt, Spec.TargetDelimiter + c))];
 
     private static string RollingText(Doc doc) => TextFilters.WikitextDetokenize(Page(doc));
 
@@ -233,10 +260,10 @@ public sealed class PreparedTask
     {
         IReadOnlyList<string> choices = Choices(Spec, doc);
         int gold = Gold(Spec, doc, choices.Count);
-        string[] conts = [.. choices.Select(c => Spec.TargetDelimiter + c)];
+        List<(string Context, string Continuation)> pairs = ChoicePairs(doc, ctx);
         LoglikelihoodResult[] r = results.ToArray();
         s["target"] = gold;
-        s["arguments"] = new JsonArray([.. conts.Select(c => (JsonNode)new JsonArray(ctx, c))]);
+        s["arguments"] = new JsonArray([.. pairs.Select(p => (JsonNode)new JsonArray(p.Context, p.Continuation))]);
         s["resps"] = new JsonArray([.. r.Select(x => (JsonNode)new JsonArray(new JsonArray(x.LogLikelihood, x.IsGreedy)))]);
         s["filtered_resps"] = new JsonArray([.. r.Select(x => (JsonNode)new JsonArray(x.LogLikelihood, x.IsGreedy))]);
         double[] lls = [.. r.Select(x => x.LogLikelihood)];
@@ -248,7 +275,8 @@ public sealed class PreparedTask
                     s["acc"] = ArgMax(lls) == gold ? 1.0 : 0.0;
                     break;
                 case "acc_norm":
-                    s["acc_norm"] = ArgMax([.. lls.Select((ll, i) => ll / TextFilters.CodePoints(choices[i]))]) == gold ? 1.0 : 0.0;
+                    // Normalized by the scored text's length: the choice, or the shared continuation of a multiple-input task.
+                    s["acc_norm"] = ArgMax([.. lls.Select((ll, i) => ll / TextFilters.CodePoints(Spec.Continuation == null ? choices[i] : pairs[i].Continuation[Spec.TargetDelimiter.Length..]))]) == gold ? 1.0 : 0.0;
                     break;
                 case "mc2":
                     s["mc2"] = Mc2(doc, lls);
