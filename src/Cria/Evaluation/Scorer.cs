@@ -115,29 +115,104 @@ public sealed class Scorer : IDisposable
     /// Greedy continuation of <paramref name="context"/> until a stop string, an end-of-sequence token or
     /// <paramref name="maxTokens"/>; the text is cut before the first stop string, as the harness does.
     /// </summary>
-    public string GenerateUntil(string context, IReadOnlyList<string> stops, int maxTokens)
+    public string GenerateUntil(string context, IReadOnlyList<string> stops, int maxTokens) => GenerateMany([context], stops, maxTokens)[0];
+
+    /// <summary>
+    /// Greedy continuations of several contexts (see <see cref="GenerateUntil"/>), <see cref="BatchSize"/> at a
+    /// time: each in its own slot, prompts prefilled in one pass, then one token per running sequence per pass.
+    /// The logits do not depend on the batch, so neither do the texts.
+    /// </summary>
+    public string[] GenerateMany(IReadOnlyList<string> contexts, IReadOnlyList<string> stops, int maxTokens)
     {
         if (maxTokens < 1) throw new ArgumentOutOfRangeException(nameof(maxTokens));
-        int[] ctx = Tokenizer.Encode(context, AddBos);
-        if (ctx.Length == 0) ctx = [EncodedPair.PrefixToken(Tokenizer)];
-        int room = Math.Max(1, MaxLength - maxTokens);
-        if (ctx.Length > room) ctx = ctx[^room..];
-        maxTokens = Math.Min(maxTokens, MaxLength - ctx.Length);
-        Prefill(ctx);
-        List<byte> bytes = [];
-        int prev = ctx[^1];
-        string text = "";
-        for (int n = 0; n < maxTokens; n++)
+        string[] texts = new string[contexts.Count];
+        for (int first = 0; first < contexts.Count; first += BatchSize)
+            GenerateGroup(contexts, first, Math.Min(BatchSize, contexts.Count - first), stops, maxTokens, texts);
+        return texts;
+    }
+
+    /// <summary>One sequence being generated in a slot.</summary>
+    private sealed class Generation(int slot, int budget, int prev)
+    {
+        public int Slot { get; } = slot;
+        public int Budget { get; } = budget;
+        public int Prev { get; set; } = prev;
+        public int Count { get; set; }
+        public List<byte> Bytes { get; } = [];
+        public string Text { get; set; } = "";
+    }
+
+    private void GenerateGroup(IReadOnlyList<string> contexts, int first, int count, IReadOnlyList<string> stops, int maxTokens, string[] texts)
+    {
+        List<int> tokens = [], lengths = [];
+        List<KvCache> caches = [];
+        List<Generation> running = [];
+        for (int k = 0; k < count; k++)
         {
-            int next = Argmax(_logits.AsSpan(0, _vocab));
-            if (Tokenizer.EosIds.Contains(next)) break;
-            bytes.AddRange(Tokenizer.TokenBytes(next, prev));
-            prev = next;
-            text = System.Text.Encoding.UTF8.GetString(bytes.ToArray());
-            if (stops.Any(s => s.Length > 0 && text.Contains(s, StringComparison.Ordinal))) break;
-            if (n + 1 == maxTokens || _caches[0].Length >= MaxLength) break;
-            FeedGenerated([next]);
+            int[] ctx = Tokenizer.Encode(contexts[first + k], AddBos);
+            if (ctx.Length == 0) ctx = [EncodedPair.PrefixToken(Tokenizer)];
+            int room = Math.Max(1, MaxLength - maxTokens);
+            if (ctx.Length > room) ctx = ctx[^room..];
+            NaiveTokens += ctx.Length;
+            // At least the last prompt token is fed, for the logits of the first generated token.
+            int keep = ReusePrefix ? Math.Min(CommonPrefix(_cached[k], ctx), ctx.Length - 1) : 0;
+            Rewind(k, keep);
+            tokens.AddRange(ctx.AsSpan(keep));
+            lengths.Add(ctx.Length - keep);
+            caches.Add(_caches[k]);
+            running.Add(new Generation(k, Math.Min(maxTokens, MaxLength - ctx.Length), ctx[^1]));
         }
+        List<int> logitRows = [];
+        for (int k = 0, row = 0; k < count; k++) logitRows.Add((row += lengths[k]) - 1);
+        FeedRows(tokens, lengths, caches, logitRows);
+
+        while (running.Count > 0)
+        {
+            List<Generation> next = [];
+            tokens.Clear();
+            for (int j = 0; j < running.Count; j++)
+            {
+                Generation g = running[j];
+                int token = Argmax(_logits.AsSpan(j * _vocab, _vocab));
+                if (Tokenizer.EosIds.Contains(token)) continue;
+                g.Bytes.AddRange(Tokenizer.TokenBytes(token, g.Prev));
+                g.Prev = token;
+                g.Count++;
+                g.Text = System.Text.Encoding.UTF8.GetString(g.Bytes.ToArray());
+                if (stops.Any(s => s.Length > 0 && g.Text.Contains(s, StringComparison.Ordinal))) continue;
+                if (g.Count == g.Budget || _caches[g.Slot].Length >= MaxLength) continue;
+                next.Add(g);
+                tokens.Add(token);
+            }
+            foreach (Generation g in running.Except(next)) texts[first + g.Slot] = CutAtStops(g.Text, stops);
+            running = next;
+            if (running.Count == 0) break;
+            lengths.Clear();
+            caches.Clear();
+            logitRows.Clear();
+            for (int j = 0; j < running.Count; j++)
+            {
+                lengths.Add(1);
+                caches.Add(_caches[running[j].Slot]);
+                logitRows.Add(j);
+            }
+            FeedRows(tokens, lengths, caches, logitRows);
+        }
+    }
+
+    /// <summary>Feeds rows of several slots in one pass and records what each slot now holds.</summary>
+    private void FeedRows(List<int> tokens, List<int> lengths, List<KvCache> caches, List<int> logitRows)
+    {
+        EnsureLogits(logitRows.Count);
+        _model.ForwardSegments(CollectionsMarshal.AsSpan(tokens), CollectionsMarshal.AsSpan(lengths), [.. caches], CollectionsMarshal.AsSpan(logitRows), _logits);
+        ForwardTokens += tokens.Count;
+        for (int k = 0, at = 0; k < lengths.Count; at += lengths[k], k++)
+            _cached[Array.IndexOf(_caches, caches[k])].AddRange(tokens.GetRange(at, lengths[k]));
+    }
+
+    /// <summary>The text before the first occurrence of each stop string, applied in order, as the harness cuts.</summary>
+    private static string CutAtStops(string text, IReadOnlyList<string> stops)
+    {
         foreach (string s in stops)
             if (s.Length > 0)
             {
@@ -250,21 +325,6 @@ public sealed class Scorer : IDisposable
                 greedy[p.Request] &= g;
             }
         }
-    }
-
-    private void Prefill(ReadOnlySpan<int> tokens)
-    {
-        NaiveTokens += tokens.Length;
-        int keep = ReusePrefix ? Math.Min(CommonPrefix(_cached[0], tokens), tokens.Length - 1) : 0;
-        Rewind(0, keep);
-        FeedGenerated(tokens[keep..]);
-    }
-
-    private void FeedGenerated(ReadOnlySpan<int> tokens)
-    {
-        _model.Forward(tokens, _caches[0], _logits);
-        ForwardTokens += tokens.Length;
-        foreach (int t in tokens) _cached[0].Add(t);
     }
 
     private void Rewind(int slot, int length)

@@ -205,6 +205,7 @@ public sealed class PreparedTask
         }
         firstRequest[^1] = requests.Count;
         LoglikelihoodResult[] results = requests.Count > 0 ? scorer.LoglikelihoodMany(requests) : [];
+        string[] generated = Spec.OutputType == OutputType.GenerateUntil ? scorer.GenerateMany([.. indices.Select(i => Contexts[i])], Spec.Until, Spec.MaxGenTokens) : [];
         List<JsonObject> records = [];
         for (int k = 0; k < indices.Count; k++)
         {
@@ -222,7 +223,7 @@ public sealed class PreparedTask
                     EvaluateChoices(doc, ctx, mine, s);
                     break;
                 case OutputType.GenerateUntil:
-                    EvaluateGeneration(doc, ctx, scorer, s);
+                    EvaluateGeneration(doc, ctx, generated[k], s);
                     break;
                 default:
                     EvaluateRolling(doc, mine, s);
@@ -302,10 +303,9 @@ public sealed class PreparedTask
         return pTrue / pAll;
     }
 
-    private void EvaluateGeneration(Doc doc, string ctx, Scorer scorer, JsonObject s)
+    private void EvaluateGeneration(Doc doc, string ctx, string resp, JsonObject s)
     {
         string target = TargetText(Spec, doc);
-        string resp = scorer.GenerateUntil(ctx, Spec.Until, Spec.MaxGenTokens);
         s["target"] = target;
         s["arguments"] = new JsonArray(new JsonArray(ctx, new JsonObject
         {
