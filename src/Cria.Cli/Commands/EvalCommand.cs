@@ -51,6 +51,10 @@ public sealed class EvalSettings : ModelSettings
     [Description("Start every encoding with BOS (the Open LLM Leaderboard v1 added none).")]
     public bool AddBos { get; set; }
 
+    [CommandOption("--batch-size <N>")]
+    [Description("Log-likelihood requests run through the model together (default 1); results are identical for every size.")]
+    public int BatchSize { get; set; } = 1;
+
     [CommandOption("--db <FILE>")]
     [Description("Leaderboard database (default: cria/leaderboard.db in the user's data folder).")]
     public string? Db { get; set; }
@@ -72,20 +76,30 @@ public sealed class EvalCommand : Command<EvalSettings>
         if (names.Length == 0) throw new ArgumentException($"--tasks is required; available tasks: {string.Join(", ", loader.Available())}");
         string dataDir = s.DataDir ?? throw new ArgumentException("--data-dir DIR is required (the folder with arc_easy/test.jsonl, …)");
         if (!Directory.Exists(dataDir)) throw new DirectoryNotFoundException($"--data-dir {dataDir} does not exist");
+        if (s.BatchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {s.BatchSize}");
         if (s.Output != null) Directory.CreateDirectory(s.Output);
 
         // Read every task and its data before loading the model, so that bad input fails in a second.
+        // A task group (leaderboard) expands into its tasks at the group's shot counts; --num-fewshot still wins.
         List<(string Requested, TaskSpec Spec, List<PreparedTask> Parts)> tasks = [];
+        List<TaskGroup> taskGroups = [];
         foreach (string name in names)
         {
-            (TaskSpec spec, string? group) = loader.Resolve(name);
-            tasks.Add((name, spec, PreparedTask.Prepare(spec, group, dataDir, s.Seed, s.NumFewshot, s.Limit)));
+            TaskGroup? taskGroup = loader.FindGroup(name);
+            IEnumerable<(string Task, int? Shots)> members = taskGroup != null ? taskGroup.Members.Select(x => (x.Task, x.NumFewshot)) : [(name, null)];
+            if (taskGroup != null) taskGroups.Add(taskGroup);
+            foreach ((string task, int? shots) in members)
+            {
+                if (tasks.Any(t => t.Requested == task)) continue;
+                (TaskSpec spec, string? group) = loader.Resolve(task);
+                tasks.Add((task, spec, PreparedTask.Prepare(spec, group, dataDir, s.Seed, s.NumFewshot ?? shots, s.Limit)));
+            }
         }
 
         using LoadedModel m = Open(s);
         ModelIdentity id = ModelIdentity.Of(m);
         using LlamaModel model = new(m);
-        using Scorer scorer = new(model, m.Tokenizer!, ContextFor(s, m)) { AddBos = s.AddBos };
+        using Scorer scorer = new(model, m.Tokenizer!, ContextFor(s, m), s.BatchSize) { AddBos = s.AddBos };
         using ResultsDb db = new(s.Db ?? ResultsDb.DefaultPath);
         string version = typeof(EvalCommand).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
@@ -133,6 +147,20 @@ public sealed class EvalCommand : Command<EvalSettings>
             }
         }
 
+        foreach (TaskGroup g in taskGroups)
+        {
+            // The plain average of each member's headline metric, as the v1 leaderboard reports it.
+            static double Get(JsonObject res, string task, string key) => res[task]?[key] is JsonValue v && v.TryGetValue(out double d) ? d : double.NaN;
+            static string StderrKey(string metric) => metric.Insert(metric.IndexOf(','), "_stderr");
+            double[] values = [.. g.Members.Select(x => Get(results, x.Task, x.Metric))];
+            // Members are independent samples: the mean's standard error is √(Σ se²) / n.
+            double se = Math.Sqrt(g.Members.Sum(x => Math.Pow(Get(results, x.Task, StderrKey(x.Metric)), 2))) / g.Members.Count;
+            JsonObject r = new() { ["alias"] = g.Name, ["average,none"] = Num(values.Average() * g.Scale), ["average_stderr,none"] = Num(se * g.Scale) };
+            foreach ((GroupMember x, double v) in g.Members.Zip(values)) r[$"{x.Task}:{x.Metric}"] = Num(v * g.Scale);
+            results[g.Name] = r;
+            groupSubtasks[g.Name] = new JsonArray([.. g.Members.Select(x => (JsonNode)x.Task)]);
+        }
+
         JsonObject doc = new()
         {
             ["results"] = results,
@@ -149,7 +177,7 @@ public sealed class EvalCommand : Command<EvalSettings>
                 ["model_sha256"] = id.Sha256,
                 ["model_format"] = id.Format,
                 ["model_dtype"] = id.DType,
-                ["batch_size"] = 1,
+                ["batch_size"] = s.BatchSize,
                 ["max_length"] = scorer.MaxLength,
                 ["add_bos"] = s.AddBos,
                 ["limit"] = s.Limit,
@@ -210,14 +238,19 @@ public sealed class EvalCommand : Command<EvalSettings>
                 {
                     ProgressTask bar = ctx.AddTask(part.Name, maxValue: samples.Length);
                     bar.Value = samples.Length - todo;
-                    for (int i = 0; i < samples.Length; i++)
+                    // Docs go to the scorer in groups of BatchSize (each has at least one request), so every model
+                    // pass is full; each finished doc is stored before the next group starts.
+                    int[] pending = [.. Enumerable.Range(0, samples.Length).Where(i => samples[i] == null)];
+                    foreach (int[] group in pending.Chunk(scorer.BatchSize))
                     {
-                        if (samples[i] != null) continue;
                         ct.ThrowIfCancellationRequested();
-                        JsonObject r = part.Evaluate(i, scorer);
-                        db.SaveSample(id.Sha256, part.Name, part.ConfigHash, i, r);
-                        samples[i] = r;
-                        bar.Increment(1);
+                        List<JsonObject> records = part.EvaluateMany(group, scorer);
+                        for (int k = 0; k < group.Length; k++)
+                        {
+                            db.SaveSample(id.Sha256, part.Name, part.ConfigHash, group[k], records[k]);
+                            samples[group[k]] = records[k];
+                        }
+                        bar.Increment(group.Length);
                     }
                 });
         }

@@ -68,14 +68,73 @@ public class EvalCliTests
         Assert.Equal(mc2, board["models"]![0]!["scores"]!["truthfulqa_mc2"]!["value"]!.GetValue<double>());
     }
 
+    /// <summary>
+    /// A results file without what legitimately differs between these runs: the time stamps, the batch size the
+    /// run was asked for, and the forward-token counts (batching changes which prefixes are reused, not the scores).
+    /// </summary>
+    private static string Comparable(string dir)
+    {
+        JsonObject r = Results(dir);
+        r.Remove("date");
+        r.Remove("total_evaluation_time_seconds");
+        r.Remove("forward_tokens");
+        r["config"]!.AsObject().Remove("batch_size");
+        return r.ToJsonString();
+    }
+
     [SkippableFact]
-    public void Results_do_not_depend_on_the_thread_count()
+    public void Results_files_do_not_depend_on_batch_size_or_thread_count()
     {
         using TempDir tmp = new();
-        string[] common = ["eval", Model, "--tasks", "hellaswag", "--data-dir", Fixtures.Path_("data"), "--limit", "2", "--num-fewshot", "1", "--ctx", "128"];
-        Assert.Equal(0, CliRunner.Run([.. common, "-t", "1", "--db", tmp.File("a.db"), "--output", tmp.File("a")]).ExitCode);
-        Assert.Equal(0, CliRunner.Run([.. common, "-t", "2", "--db", tmp.File("b.db"), "--output", tmp.File("b")]).ExitCode);
-        Assert.Equal(Results(tmp.File("a"))["results"]!.ToJsonString(), Results(tmp.File("b"))["results"]!.ToJsonString());
+        string[] common = ["eval", Model, "--tasks", "hellaswag,truthfulqa_mc2", "--data-dir", Fixtures.Path_("data"), "--limit", "3",
+            "--num-fewshot", "1", "--ctx", "128", "--log-samples"];
+        (string Name, string[] Args)[] runs = [("b1t1", ["--batch-size", "1", "-t", "1"]), ("b8t1", ["--batch-size", "8", "-t", "1"]), ("b1t2", ["--batch-size", "1", "-t", "2"])];
+        foreach ((string name, string[] extra) in runs)
+        {
+            CliRunner.Result r = CliRunner.Run([.. common, .. extra, "--db", tmp.File(name + ".db"), "--output", tmp.File(name)]);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+        }
+        Assert.Equal(8, Results(tmp.File("b8t1"))["config"]!["batch_size"]!.GetValue<int>());
+        string expected = Comparable(tmp.File("b1t1"));
+        string[] sampleFiles = [.. Directory.GetFiles(tmp.File("b1t1"), "samples_*.jsonl").Select(Path.GetFileName).Order()!];
+        Assert.Equal(2, sampleFiles.Length);
+        foreach (string other in new[] { "b8t1", "b1t2" })
+        {
+            Assert.Equal(expected, Comparable(tmp.File(other)));
+            foreach (string f in sampleFiles)
+                Assert.Equal(File.ReadAllBytes(Path.Combine(tmp.File("b1t1"), f)), File.ReadAllBytes(Path.Combine(tmp.File(other), f)));
+        }
+    }
+
+    [SkippableFact]
+    public void Leaderboard_group_runs_the_six_v1_tasks_at_their_shots_and_averages_them()
+    {
+        using TempDir tmp = new();
+        // The fixtures' datasets (linked, not copied) plus a few WinoGrande rows, which the fixtures lack.
+        string data = tmp.File("data");
+        Directory.CreateDirectory(data);
+        foreach (string d in new[] { "arc_challenge", "hellaswag", "mmlu", "truthfulqa_mc", "gsm8k" })
+            Directory.CreateSymbolicLink(Path.Combine(data, d), Fixtures.Path_("data/" + d));
+        Directory.CreateDirectory(Path.Combine(data, "winogrande"));
+        string Row(int i, string answer) => $$"""{"sentence": "Tom saw Lily {{i}} times and _ was glad.", "option1": "Tom", "option2": "Lily", "answer": "{{answer}}"}""";
+        File.WriteAllLines(Path.Combine(data, "winogrande/validation.jsonl"), [Row(1, "1"), Row(2, "2")]);
+        File.WriteAllLines(Path.Combine(data, "winogrande/train.jsonl"), [.. Enumerable.Range(3, 6).Select(i => Row(i, i % 2 == 0 ? "1" : "2"))]);
+
+        CliRunner.Result r = CliRunner.Run("eval", Model, "--tasks", "leaderboard", "--data-dir", data, "--limit", "1", "--ctx", "96",
+            "--batch-size", "4", "--db", tmp.File("x.db"), "--output", tmp.File("out"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        JsonObject res = Results(tmp.File("out"));
+        (string Task, int Shots, string Metric)[] v1 = [("arc_challenge", 25, "acc_norm,none"), ("hellaswag", 10, "acc_norm,none"), ("mmlu", 5, "acc_macro,none"),
+            ("truthfulqa_mc2", 0, "mc2,none"), ("winogrande", 5, "acc,none"), ("gsm8k", 5, "exact_match,strict-match")];
+        double sum = 0;
+        foreach ((string task, int shots, string metric) in v1)
+        {
+            Assert.Equal(shots, res["n-shot"]![task]!.GetValue<int>());
+            sum += res["results"]![task]![metric]!.GetValue<double>();
+        }
+        Assert.Equal(57, res["group_subtasks"]!["mmlu"]!.AsArray().Count);
+        Assert.Equal([.. v1.Select(x => x.Task)], res["group_subtasks"]!["leaderboard"]!.AsArray().Select(x => x!.GetValue<string>()));
+        Assert.InRange(res["results"]!["leaderboard"]!["average,none"]!.GetValue<double>() - sum / 6 * 100, -1e-9, 1e-9);
     }
 
     [SkippableFact]
@@ -84,7 +143,7 @@ public class EvalCliTests
         CliRunner.Result r = CliRunner.Run("eval", Model, "--tasks", "arc_eazy", "--data-dir", Fixtures.Path_("data"));
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("unknown task 'arc_eazy'", r.Stderr);
-        foreach (string t in new[] { "arc_easy", "arc_challenge", "hellaswag", "mmlu", "truthfulqa_mc1", "truthfulqa_mc2", "gsm8k", "wikitext" })
+        foreach (string t in new[] { "arc_easy", "arc_challenge", "hellaswag", "mmlu", "truthfulqa_mc1", "truthfulqa_mc2", "gsm8k", "wikitext", "winogrande", "leaderboard" })
             Assert.Contains(t, r.Stderr);
     }
 

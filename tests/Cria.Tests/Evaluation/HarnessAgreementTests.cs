@@ -9,61 +9,67 @@ using Xunit.Abstractions;
 namespace Cria.Tests.Evaluation;
 
 /// <summary>
-/// Must-show 1 in reduced form: stories260K on the first 20 rows of ARC-Easy, HellaSwag, MMLU astronomy and
-/// TruthfulQA (10 rows: they have many choices) and on the first WikiText document. The shipped task files, run through the prefix-sharing scorer, give
-/// per-sample log-likelihoods within 1e-4 of <see cref="NaiveHarness"/> fed with prompts built here by hand from
-/// the harness's rules, and the same acc / acc_norm (exactly) and mc2.
+/// Must-show 1: stories260K on ARC-Easy, HellaSwag, MMLU astronomy, TruthfulQA (mc1 and mc2) and WikiText-2. The
+/// shipped task files, run through the batched prefix-sharing scorer (batch 4, stories260K's 512-token context),
+/// give per-sample log-likelihoods within 1e-4 of <see cref="NaiveHarness"/> (a fresh cache and one plain forward
+/// per choice) fed with prompts built here by hand from the harness's rules, and the same acc / acc_norm / mc2.
+///
+/// Cost decides the sizes. stories260K's 512-piece vocabulary spends ~3 characters a token, so TruthfulQA's fixed
+/// prompt alone is ~450 tokens and the naive reference runs ~450 tokens per choice: the first 100 rows of these
+/// tasks are ~1M naive tokens (minutes on the 2-core CI machine, more under load). The default run checks the first
+/// 10 rows of each (TruthfulQA 5) and the first WikiText article; CRIA_EVAL_FULL=1 runs the first 100 rows and
+/// every WikiText article. Both use 1 shot for ARC-Easy and HellaSwag (drawn from the evaluated split with the
+/// harness's seeded sampler, the row itself excluded) and MMLU's first dev row (the first_n rule): the v1 defaults
+/// (25, 10, 5 shots) overflow the 512-token window on nearly every row, so left truncation would cut the few-shot
+/// block away and the naive reference would cost 512 tokens per choice.
 /// </summary>
 public class HarnessAgreementTests(ITestOutputHelper output)
 {
-    // Prompts are compared on the first 20 rows; log-likelihoods on the first 10 (6 for TruthfulQA, whose questions
-    // have up to 13 choices), in a 128-token window: the engine's attention costs ~1 ms a token at these lengths, and
-    // the window makes left truncation part of what is compared.
-    private const int Rows = 20, Scored = 10, MaxLength = 128;
-    private const int TruthfulQaRows = 6;
-
-    private IReadOnlyList<string> _contexts = [];
+    private static readonly bool Full = Environment.GetEnvironmentVariable("CRIA_EVAL_FULL") == "1";
+    private const int MaxLength = 512, ArcShots = 1, HellaswagShots = 1, MmluShots = 1;
+    private static int Rows => Full ? 100 : 10;
+    private static int TruthfulQaRows => Full ? 100 : 5;
 
     internal static string TaskFile(string name) => Path.Combine(Fixtures.RepoRoot, "src", "Cria.Cli", "tasks", name + ".json");
 
     private static List<JsonObject> ReadRows(string relative) =>
         [.. File.ReadLines(Fixtures.Path_("data/" + relative)).Where(l => l.Trim().Length > 0).Select(l => (JsonObject)JsonNode.Parse(l)!)];
 
-    private (LoadedModel Model, List<JsonObject> Samples, Scorer Scorer) RunTask(string task, string? group, int? shots, int? limit = Rows, int scored = Scored)
+    /// <summary>Runs a task as cria eval does (batch 4, prefix reuse) and returns its prompts and sample records.</summary>
+    private (PreparedTask Part, List<JsonObject> Samples) RunTask(LoadedModel m, string task, string? group, int? shots, int? limit)
     {
-        LoadedModel m = ModelLoader.Load(Fixtures.Path_("models/stories260K/stories260K.bin"));
         PreparedTask part = PreparedTask.Prepare(TaskLoader.Load(TaskFile(task)), group, Fixtures.Path_("data"), 1234, shots, limit)[0];
-        LlamaModel model = new(m) { Pool = NaiveHarness.OneThread };
-        Scorer scorer = new(model, m.Tokenizer!, MaxLength);
+        using LlamaModel model = new(m) { Pool = NaiveHarness.OneThread };
+        using Scorer scorer = new(model, m.Tokenizer!, MaxLength, batchSize: 4);
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        _contexts = part.Contexts;
-        List<JsonObject> samples = [.. Enumerable.Range(0, Math.Min(scored, part.Docs.Count)).Select(i => part.Evaluate(i, scorer))];
-        output.WriteLine($"{task}: scored in {sw.ElapsedMilliseconds} ms");
-        output.WriteLine($"{task}: {scorer.ForwardTokens} of {scorer.NaiveTokens} naive forward tokens ({100.0 * scorer.ForwardTokens / scorer.NaiveTokens:F1}%)");
-        return (m, samples, scorer);
+        List<JsonObject> samples = [.. Enumerable.Range(0, part.Docs.Count).Chunk(4).SelectMany(g => part.EvaluateMany(g, scorer))];
+        output.WriteLine($"{part.Name}: {samples.Count} docs scored in {sw.ElapsedMilliseconds} ms, {scorer.ForwardTokens} of {scorer.NaiveTokens} naive forward tokens ({100.0 * scorer.ForwardTokens / scorer.NaiveTokens:F1}%)");
+        return (part, samples);
     }
 
-    /// <summary>Checks one multiple-choice sample against the reference; returns (acc, acc_norm) as the reference computes them.</summary>
-    private void CheckChoices(NaiveHarness reference, List<JsonObject> samples, int d, string context, string[] choices, int gold, bool accNorm)
+    private static LoadedModel Load() => ModelLoader.Load(Fixtures.Path_("models/stories260K/stories260K.bin"));
+
+    /// <summary>Checks one multiple-choice sample against the reference: prompt, per-choice log-likelihoods, acc, acc_norm.</summary>
+    private static double[] CheckChoices(NaiveHarness reference, JsonObject sample, string promptBuilt, string[] choices, int gold, bool accNorm, bool acc = true)
     {
-        Assert.Equal(context, _contexts[d]);
-        if (d >= samples.Count) return;
-        JsonObject sample = samples[d];
         JsonArray got = sample["filtered_resps"]!.AsArray();
         Assert.Equal(choices.Length, got.Count);
         Assert.Equal(gold, sample["target"]!.GetValue<int>());
         double[] lls = new double[choices.Length];
         for (int i = 0; i < choices.Length; i++)
         {
-            Assert.Equal(context, sample["arguments"]![i]![0]!.GetValue<string>());
-            (double ll, bool greedy) = reference.Loglikelihood(context, " " + choices[i]);
-            Assert.InRange(got[i]![0]!.GetValue<double>() - ll, -1e-4, 1e-4);
+            Assert.Equal(promptBuilt, sample["arguments"]![i]![0]!.GetValue<string>());
+            Assert.Equal(" " + choices[i], sample["arguments"]![i]![1]!.GetValue<string>());
+            (double ll, bool greedy) = reference.Loglikelihood(promptBuilt, " " + choices[i]);
+            double gotLl = got[i]![0]!.GetValue<double>();
+            Assert.True(Math.Abs(gotLl - ll) <= 1e-4, $"doc {sample["doc_id"]} choice {i}: {gotLl} vs reference {ll}");
             Assert.Equal(greedy, got[i]![1]!.GetValue<bool>());
             lls[i] = ll;
         }
-        Assert.Equal(ArgMax(lls) == gold ? 1.0 : 0.0, sample["acc"]!.GetValue<double>());
+        if (acc) Assert.Equal(ArgMax(lls) == gold ? 1.0 : 0.0, sample["acc"]!.GetValue<double>());
         if (accNorm)
             Assert.Equal(ArgMax([.. lls.Select((l, i) => l / choices[i].Length)]) == gold ? 1.0 : 0.0, sample["acc_norm"]!.GetValue<double>());
+        return lls;
     }
 
     private static int ArgMax(double[] xs) => Array.IndexOf(xs, xs.Max());
@@ -72,26 +78,32 @@ public class HarnessAgreementTests(ITestOutputHelper output)
     private static List<int> Shots(PythonRandom rng, int poolSize, int self, int k) =>
         [.. rng.Sample(poolSize, k + 1).Where(i => i != self).Take(k)];
 
+    private void Report(string task, IEnumerable<JsonObject> samples, params string[] metrics)
+    {
+        foreach (string metric in metrics)
+            output.WriteLine($"{task} {metric} = {samples.Average(s => s[metric]!.GetValue<double>()):F4}");
+    }
+
     [SkippableFact]
     public void Arc_easy_matches_the_reference()
     {
         List<JsonObject> rows = ReadRows("arc_easy/test.jsonl");
-        (LoadedModel m, List<JsonObject> samples, Scorer scorer) = RunTask("arc_easy", null, 3);
-        using (m)
-        using (scorer)
+        using LoadedModel m = Load();
+        (_, List<JsonObject> samples) = RunTask(m, "arc_easy", null, ArcShots, Rows);
+        Assert.Equal(Rows, samples.Count);
+        NaiveHarness reference = new(m, MaxLength);
+        PythonRandom rng = new(1234);
+        string Q(JsonObject r) => $"Question: {r["question"]}\nAnswer:";
+        string Answer(JsonObject r) => r["choices"]!["text"]![r["choices"]!["label"]!.AsArray().Select(x => x!.ToString()).ToList().IndexOf(r["answerKey"]!.ToString())]!.ToString();
+        for (int d = 0; d < Rows; d++)
         {
-            NaiveHarness reference = new(m, MaxLength);
-            PythonRandom rng = new(1234);
-            string Q(JsonObject r) => $"Question: {r["question"]}\nAnswer:";
-            string Answer(JsonObject r) => r["choices"]!["text"]![r["choices"]!["label"]!.AsArray().Select(x => x!.ToString()).ToList().IndexOf(r["answerKey"]!.ToString())]!.ToString();
-            for (int d = 0; d < Rows; d++)
-            {
-                JsonObject r = rows[d];
-                string shots = string.Concat(Shots(rng, rows.Count, d, 3).Select(i => Q(rows[i]) + " " + Answer(rows[i]) + "\n\n"));
-                string[] choices = [.. r["choices"]!["text"]!.AsArray().Select(x => x!.ToString())];
-                CheckChoices(reference, samples, d, shots + Q(r), choices, Array.IndexOf(choices, Answer(r)), accNorm: true);
-            }
+            JsonObject r = rows[d];
+            string shots = string.Concat(Shots(rng, rows.Count, d, ArcShots).Select(i => Q(rows[i]) + " " + Answer(rows[i]) + "\n\n"));
+            string[] choices = [.. r["choices"]!["text"]!.AsArray().Select(x => x!.ToString())];
+            Assert.Equal(d, samples[d]["doc_id"]!.GetValue<int>());
+            CheckChoices(reference, samples[d], shots + Q(r), choices, Array.IndexOf(choices, Answer(r)), accNorm: true);
         }
+        Report("arc_easy", samples, "acc", "acc_norm");
     }
 
     private static string Hellaswag(string t)
@@ -105,26 +117,24 @@ public class HarnessAgreementTests(ITestOutputHelper output)
     public void Hellaswag_matches_the_reference()
     {
         List<JsonObject> rows = ReadRows("hellaswag/validation.jsonl");
-        (LoadedModel m, List<JsonObject> samples, Scorer scorer) = RunTask("hellaswag", null, 2);
-        using (m)
-        using (scorer)
+        using LoadedModel m = Load();
+        (_, List<JsonObject> samples) = RunTask(m, "hellaswag", null, HellaswagShots, Rows);
+        NaiveHarness reference = new(m, MaxLength);
+        PythonRandom rng = new(1234);
+        string Q(JsonObject r)
         {
-            NaiveHarness reference = new(m, MaxLength);
-            PythonRandom rng = new(1234);
-            string Q(JsonObject r)
-            {
-                string b = r["ctx_b"]!.ToString();
-                if (b.Length > 0) b = char.ToUpperInvariant(b[0]) + b[1..].ToLowerInvariant();
-                return Hellaswag($"{r["activity_label"]}: {r["ctx_a"]} {b}");
-            }
-            string[] Endings(JsonObject r) => [.. r["endings"]!.AsArray().Select(x => Hellaswag(x!.ToString()))];
-            for (int d = 0; d < Rows; d++)
-            {
-                JsonObject r = rows[d];
-                string shots = string.Concat(Shots(rng, rows.Count, d, 2).Select(i => Q(rows[i]) + " " + Endings(rows[i])[int.Parse(rows[i]["label"]!.ToString())] + "\n\n"));
-                CheckChoices(reference, samples, d, shots + Q(r), Endings(r), int.Parse(r["label"]!.ToString()), accNorm: true);
-            }
+            string b = r["ctx_b"]!.ToString();
+            if (b.Length > 0) b = char.ToUpperInvariant(b[0]) + b[1..].ToLowerInvariant();
+            return Hellaswag($"{r["activity_label"]}: {r["ctx_a"]} {b}");
         }
+        string[] Endings(JsonObject r) => [.. r["endings"]!.AsArray().Select(x => Hellaswag(x!.ToString()))];
+        for (int d = 0; d < Rows; d++)
+        {
+            JsonObject r = rows[d];
+            string shots = string.Concat(Shots(rng, rows.Count, d, HellaswagShots).Select(i => Q(rows[i]) + " " + Endings(rows[i])[int.Parse(rows[i]["label"]!.ToString())] + "\n\n"));
+            CheckChoices(reference, samples[d], shots + Q(r), Endings(r), int.Parse(r["label"]!.ToString()), accNorm: true);
+        }
+        Report("hellaswag", samples, "acc", "acc_norm");
     }
 
     [SkippableFact]
@@ -132,22 +142,21 @@ public class HarnessAgreementTests(ITestOutputHelper output)
     {
         List<JsonObject> test = [.. ReadRows("mmlu/test.jsonl").Where(r => r["subject"]!.ToString() == "astronomy")];
         List<JsonObject> dev = [.. ReadRows("mmlu/dev.jsonl").Where(r => r["subject"]!.ToString() == "astronomy")];
-        (LoadedModel m, List<JsonObject> samples, Scorer scorer) = RunTask("mmlu", "astronomy", null);
-        using (m)
-        using (scorer)
+        using LoadedModel m = Load();
+        (_, List<JsonObject> samples) = RunTask(m, "mmlu", "astronomy", MmluShots, Rows);
+        NaiveHarness reference = new(m, MaxLength);
+        string Q(JsonObject r)
         {
-            NaiveHarness reference = new(m, MaxLength);
-            string Q(JsonObject r)
-            {
-                JsonArray c = r["choices"]!.AsArray();
-                return $"{r["question"]!.ToString().Trim()}\nA. {c[0]}\nB. {c[1]}\nC. {c[2]}\nD. {c[3]}\nAnswer:";
-            }
-            string[] letters = ["A", "B", "C", "D"];
-            string prefix = "The following are multiple choice questions (with answers) about astronomy.\n\n"
-                + string.Concat(dev.Take(5).Select(r => Q(r) + " " + letters[r["answer"]!.GetValue<int>()] + "\n\n"));
-            for (int d = 0; d < Rows; d++)
-                CheckChoices(reference, samples, d, prefix + Q(test[d]), letters, test[d]["answer"]!.GetValue<int>(), accNorm: false);
+            JsonArray c = r["choices"]!.AsArray();
+            return $"{r["question"]!.ToString().Trim()}\nA. {c[0]}\nB. {c[1]}\nC. {c[2]}\nD. {c[3]}\nAnswer:";
         }
+        string[] letters = ["A", "B", "C", "D"];
+        string prefix = "The following are multiple choice questions (with answers) about astronomy.\n\n"
+            + string.Concat(dev.Take(MmluShots).Select(r => Q(r) + " " + letters[r["answer"]!.GetValue<int>()] + "\n\n"));
+        Assert.Equal(Math.Min(Rows, test.Count), samples.Count);
+        for (int d = 0; d < samples.Count; d++)
+            CheckChoices(reference, samples[d], prefix + Q(test[d]), letters, test[d]["answer"]!.GetValue<int>(), accNorm: false);
+        Report("mmlu_astronomy", samples, "acc");
     }
 
     private const string TruthfulQaPrompt =
@@ -162,60 +171,79 @@ public class HarnessAgreementTests(ITestOutputHelper output)
     public void Truthfulqa_mc1_and_mc2_match_the_reference()
     {
         List<JsonObject> rows = ReadRows("truthfulqa_mc/validation.jsonl");
-        foreach (string task in new[] { "truthfulqa_mc1", "truthfulqa_mc2" })
+        using LoadedModel m = Load();
+        // One reference for both tasks: mc1's choices are mostly among mc2's, and identical requests are computed once.
+        NaiveHarness reference = new(m, MaxLength);
+        (_, List<JsonObject> mc1) = RunTask(m, "truthfulqa_mc1", null, null, TruthfulQaRows);
+        (_, List<JsonObject> mc2) = RunTask(m, "truthfulqa_mc2", null, null, TruthfulQaRows);
+        for (int d = 0; d < TruthfulQaRows; d++)
         {
-            (LoadedModel m, List<JsonObject> samples, Scorer scorer) = RunTask(task, null, null, TruthfulQaRows, TruthfulQaRows);
-            using (m)
-            using (scorer)
-            {
-                NaiveHarness reference = new(m, MaxLength);
-                string field = task == "truthfulqa_mc1" ? "mc1_targets" : "mc2_targets";
-                for (int d = 0; d < TruthfulQaRows; d++)
-                {
-                    JsonObject r = rows[d];
-                    string ctx = TruthfulQaPrompt + $"\n\nQ: {r["question"]}\nA:";
-                    string[] choices = [.. r[field]!["choices"]!.AsArray().Select(x => x!.ToString())];
-                    if (task == "truthfulqa_mc1")
-                    {
-                        CheckChoices(reference, samples, d, ctx, choices, 0, accNorm: false);
-                        continue;
-                    }
-                    int[] labels = [.. r[field]!["labels"]!.AsArray().Select(x => x!.GetValue<int>())];
-                    int split = Array.IndexOf(labels, 0);
-                    double[] p = [.. choices.Select(c => Math.Exp(reference.Loglikelihood(ctx, " " + c).Ll))];
-                    double mc2 = p.Take(split).Sum() / p.Sum();
-                    Assert.InRange(samples[d]["mc2"]!.GetValue<double>() - mc2, -1e-12, 1e-12);
-                }
-            }
+            JsonObject r = rows[d];
+            string ctx = TruthfulQaPrompt + $"\n\nQ: {r["question"]}\nA:";
+            CheckChoices(reference, mc1[d], ctx, [.. r["mc1_targets"]!["choices"]!.AsArray().Select(x => x!.ToString())], 0, accNorm: false);
+
+            string[] choices = [.. r["mc2_targets"]!["choices"]!.AsArray().Select(x => x!.ToString())];
+            double[] lls = CheckChoices(reference, mc2[d], ctx, choices, 0, accNorm: false, acc: false);
+            int[] labels = [.. r["mc2_targets"]!["labels"]!.AsArray().Select(x => x!.GetValue<int>())];
+            int split = Array.IndexOf(labels, 0);
+            double[] p = [.. lls.Select(Math.Exp)];
+            double expected = p.Take(split).Sum() / p.Sum();
+            Assert.True(Math.Abs(mc2[d]["mc2"]!.GetValue<double>() - expected) <= 1e-12, $"doc {d}: mc2 {mc2[d]["mc2"]} vs reference {expected}");
         }
+        output.WriteLine($"reference: {reference.Computed} requests computed, {reference.Repeated} repeated ones reused");
+        Report("truthfulqa_mc1", mc1, "acc");
+        Report("truthfulqa_mc2", mc2, "mc2");
     }
 
     [SkippableFact]
-    public void Wikitext_rolling_loglikelihood_matches_the_reference()
+    public void Wikitext_documents_and_rolling_loglikelihoods_match_the_reference()
     {
-        (LoadedModel m, List<JsonObject> samples, Scorer scorer) = RunTask("wikitext", null, null, limit: 1, scored: 1);
-        using (m)
-        using (scorer)
+        using LoadedModel m = Load();
+        // The article split, detokenizer and word/byte counts are checked on every article; the model runs on
+        // the first one (on all with CRIA_EVAL_FULL=1).
+        List<string> pages = [];
+        foreach (string l in File.ReadLines(Fixtures.Path_("data/wikitext2/wiki.test.raw")).Where(l => l.Trim().Length > 0))
         {
-            NaiveHarness reference = new(m, MaxLength);
-            string[] lines = [.. File.ReadLines(Fixtures.Path_("data/wikitext2/wiki.test.raw")).Where(l => l.Trim().Length > 0)];
-            List<string> pages = [];
-            foreach (string l in lines)
-            {
-                if (Regex.IsMatch(l, @"^ = [^=].* = $")) pages.Add("");
-                pages[^1] += l + "\n";
-            }
-            for (int d = 0; d < 1; d++)
-            {
-                string page = pages[d];
-                Assert.Equal(page, samples[d]["doc"]!["page"]!.ToString());
-                string text = samples[d]["arguments"]![0]![0]!.ToString();
-                Assert.Equal(TextFilters.WikitextDetokenize(page), text);
-                double ll = reference.Rolling(text);
-                Assert.InRange(samples[d]["filtered_resps"]![0]!.GetValue<double>() - ll, -1e-4, 1e-4);
-                Assert.Equal(Regex.Matches(page, @"\s+").Count + 1, samples[d]["word_perplexity"]![1]!.GetValue<int>());
-                Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(page), samples[d]["byte_perplexity"]![1]!.GetValue<int>());
-            }
+            if (Regex.IsMatch(l, @"^ = [^=].* = $")) pages.Add("");
+            pages[^1] += l + "\n";
         }
+        Assert.Equal(62, pages.Count);
+        PreparedTask all = PreparedTask.Prepare(TaskLoader.Load(TaskFile("wikitext")), null, Fixtures.Path_("data"), 1234, null, null)[0];
+        Assert.Equal(pages, all.Docs.Select(d => d.Fields["page"]!.ToString()));
+        int scoredDocs = Full ? pages.Count : 1;
+        (_, List<JsonObject> samples) = RunTask(m, "wikitext", null, null, scoredDocs);
+        NaiveHarness reference = new(m, MaxLength);
+        for (int d = 0; d < scoredDocs; d++)
+        {
+            string page = pages[d];
+            string text = samples[d]["arguments"]![0]![0]!.ToString();
+            Assert.Equal(WikitextDetokenize(page), text);
+            double ll = reference.Rolling(text);
+            Assert.True(Math.Abs(samples[d]["filtered_resps"]![0]!.GetValue<double>() - ll) <= 1e-4, $"doc {d}: {samples[d]["filtered_resps"]![0]} vs {ll}");
+            Assert.Equal(Regex.Split(page, @"\s+").Length, samples[d]["word_perplexity"]![1]!.GetValue<int>());
+            Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(page), samples[d]["byte_perplexity"]![1]!.GetValue<int>());
+        }
+        for (int d = 0; d < pages.Count; d++)
+            Assert.Equal(WikitextDetokenize(pages[d]), TextFilters.WikitextDetokenize(all.Docs[d].Fields["page"]!.ToString()));
+        double lls = samples.Sum(s => s["filtered_resps"]![0]!.GetValue<double>());
+        double words = samples.Sum(s => (double)s["word_perplexity"]![1]!.GetValue<int>()), bytes = samples.Sum(s => (double)s["bits_per_byte"]![1]!.GetValue<int>());
+        output.WriteLine($"wikitext ({scoredDocs} docs): word_perplexity {Math.Exp(-lls / words):F3}, bits_per_byte {-lls / bytes / Math.Log(2):F4}");
+    }
+
+    /// <summary>The harness's wikitext detokenizer, written out again from its list of replacements.</summary>
+    private static string WikitextDetokenize(string s)
+    {
+        s = s.Replace("s '", "s'");
+        s = Regex.Replace(s, @"/' [0-9]/", "/'[0-9]/");
+        foreach ((string from, string to) in new[] { (" @-@ ", "-"), (" @,@ ", ","), (" @.@ ", "."), (" : ", ": "), (" ; ", "; "), (" . ", ". "), (" ! ", "! "), (" ? ", "? "), (" , ", ", ") })
+            s = s.Replace(from, to);
+        s = Regex.Replace(s, @"\(\s*([^\)]*?)\s*\)", "($1)");
+        s = Regex.Replace(s, @"\[\s*([^\]]*?)\s*\]", "[$1]");
+        s = Regex.Replace(s, @"{\s*([^}]*?)\s*}", "{$1}");
+        s = Regex.Replace(s, "\"\\s*([^\"]*?)\\s*\"", "\"$1\"");
+        s = Regex.Replace(s, @"'\s*([^']*?)\s*'", "'$1'");
+        foreach ((string from, string to) in new[] { ("= = = =", "===="), ("= = =", "==="), ("= =", "=="), (" \u00b0 ", "\u00b0"), (" \n", "\n"), ("\n ", "\n"), (" N ", " 1 "), (" 's", "'s") })
+            s = s.Replace(from, to);
+        return s;
     }
 }

@@ -32,10 +32,20 @@ public sealed class PreparedTask
         int shots = numFewshot ?? spec.NumFewshot;
         if (shots < 0) throw new ArgumentException($"--num-fewshot must not be negative, got {shots}");
         if (limit is < 1) throw new ArgumentException($"--limit must be positive, got {limit}");
-        List<Doc> test = DatasetReader.Read(Path.Combine(dataDir, spec.TestFile), spec.DataFormat);
-        List<Doc>? fewshot = spec.FewshotFile != null && File.Exists(Path.Combine(dataDir, spec.FewshotFile))
-            ? DatasetReader.Read(Path.Combine(dataDir, spec.FewshotFile), spec.DataFormat)
-            : null;
+        List<Doc> test = DatasetReader.Read(DatasetReader.Locate(dataDir, spec.TestFile), spec.DataFormat);
+        string? fewshotFile = null;
+        if (spec.FewshotFile != null)
+        {
+            try
+            {
+                fewshotFile = DatasetReader.Locate(dataDir, spec.FewshotFile);
+            }
+            catch (FileNotFoundException)
+            {
+                // Without the few-shot split, examples come from the evaluated split (see Build).
+            }
+        }
+        List<Doc>? fewshot = fewshotFile != null ? DatasetReader.Read(fewshotFile, spec.DataFormat) : null;
         if (spec.GroupBy == null)
         {
             if (group != null) throw new ArgumentException($"task {spec.Name} has no groups");
@@ -85,9 +95,15 @@ public sealed class PreparedTask
                     chosen = picks.Select(i => pool[i]).Where(d => !(sameSplit && d.Id == doc.Id)).Take(shots);
                 }
                 foreach (Doc ex in chosen)
-                    sb.Append(Text(spec, ex)).Append(spec.TargetDelimiter).Append(TargetText(spec, ex)).Append(spec.FewshotDelimiter);
+                {
+                    // A multiple-input example is its correct choice (the context) followed by the shared continuation.
+                    if (spec.Continuation != null) sb.Append(TargetText(spec, ex)).Append(spec.TargetDelimiter).Append(spec.Continuation.Render(ex));
+                    else sb.Append(Text(spec, ex)).Append(spec.TargetDelimiter).Append(TargetText(spec, ex));
+                    sb.Append(spec.FewshotDelimiter);
+                }
             }
-            sb.Append(Text(spec, doc));
+            // Multiple-input tasks put the choice where the question goes (see Requests).
+            if (spec.Continuation == null) sb.Append(Text(spec, doc));
             contexts.Add(sb.ToString());
         }
         return new PreparedTask
@@ -112,7 +128,8 @@ public sealed class PreparedTask
 
     public static IReadOnlyList<string> Choices(TaskSpec spec, Doc doc)
     {
-        if (spec.ChoiceLiterals != null) return spec.ChoiceLiterals;
+        if (spec.ChoiceTemplates != null)
+            return [.. spec.ChoiceTemplates.Select(t => spec.Preprocess == null ? t.Render(doc) : TextFilters.Apply(spec.Preprocess, t.Render(doc)))];
         JsonNode node = Template.Resolve(doc, spec.ChoicePath!);
         if (node is not JsonArray a || a.Count == 0) throw Template.Missing(doc, spec.ChoicePath!, "must be a non-empty list of choices");
         List<string> list = [];
@@ -140,9 +157,11 @@ public sealed class PreparedTask
         {
             field = string.Join('.', t.IndexOfValue);
             string value = Template.AsText(Template.Resolve(doc, t.IndexOfValue), doc, t.IndexOfValue);
-            if (Template.Resolve(doc, t.IndexOfList!) is not JsonArray labels) throw Template.Missing(doc, t.IndexOfList!, "must be a list");
-            gold = labels.Select(x => x?.ToString()).ToList().IndexOf(value);
-            if (gold < 0) throw new CriaFormatException($"{doc.File}:{doc.Line}", field, $"'{value}' is not one of the labels {labels.ToJsonString()}");
+            List<string?> labels = t.IndexOfLiterals != null ? [.. t.IndexOfLiterals]
+                : Template.Resolve(doc, t.IndexOfList!) is JsonArray a ? [.. a.Select(x => x?.ToString())]
+                : throw Template.Missing(doc, t.IndexOfList!, "must be a list");
+            gold = labels.IndexOf(value);
+            if (gold < 0) throw new CriaFormatException($"{doc.File}:{doc.Line}", field, $"'{value}' is not one of the labels [{string.Join(", ", labels)}]");
         }
         else if (t.Path != null)
         {
@@ -169,41 +188,85 @@ public sealed class PreparedTask
     }
 
     /// <summary>Runs the doc's requests and returns its sample record in the harness's layout (plus metric fields).</summary>
-    public JsonObject Evaluate(int index, Scorer scorer)
+    public JsonObject Evaluate(int index, Scorer scorer) => EvaluateMany([index], scorer)[0];
+
+    /// <summary>
+    /// Evaluates several docs: their log-likelihood requests go to the scorer together, which runs them
+    /// <see cref="Scorer.BatchSize"/> at a time; the records are the same whatever the grouping.
+    /// </summary>
+    public List<JsonObject> EvaluateMany(IReadOnlyList<int> indices, Scorer scorer)
     {
-        Doc doc = Docs[index];
-        string ctx = Contexts[index];
-        JsonObject s = new()
+        List<EncodedPair> requests = [];
+        int[] firstRequest = new int[indices.Count + 1];
+        for (int k = 0; k < indices.Count; k++)
         {
-            ["doc_id"] = doc.Id,
-            ["doc"] = doc.Fields.DeepClone(),
-        };
-        switch (Spec.OutputType)
-        {
-            case OutputType.MultipleChoice:
-                EvaluateChoices(doc, ctx, scorer, s);
-                break;
-            case OutputType.GenerateUntil:
-                EvaluateGeneration(doc, ctx, scorer, s);
-                break;
-            default:
-                EvaluateRolling(doc, scorer, s);
-                break;
+            firstRequest[k] = requests.Count;
+            requests.AddRange(Requests(indices[k], scorer));
         }
-        s["doc_hash"] = Hash(doc.Fields.ToJsonString());
-        s["prompt_hash"] = Hash(ctx);
-        s["target_hash"] = Hash(s["target"]!.ToJsonString());
-        return s;
+        firstRequest[^1] = requests.Count;
+        LoglikelihoodResult[] results = requests.Count > 0 ? scorer.LoglikelihoodMany(requests) : [];
+        string[] generated = Spec.OutputType == OutputType.GenerateUntil ? scorer.GenerateMany([.. indices.Select(i => Contexts[i])], Spec.Until, Spec.MaxGenTokens) : [];
+        List<JsonObject> records = [];
+        for (int k = 0; k < indices.Count; k++)
+        {
+            Doc doc = Docs[indices[k]];
+            string ctx = Contexts[indices[k]];
+            JsonObject s = new()
+            {
+                ["doc_id"] = doc.Id,
+                ["doc"] = doc.Fields.DeepClone(),
+            };
+            ReadOnlySpan<LoglikelihoodResult> mine = results.AsSpan(firstRequest[k], firstRequest[k + 1] - firstRequest[k]);
+            switch (Spec.OutputType)
+            {
+                case OutputType.MultipleChoice:
+                    EvaluateChoices(doc, ctx, mine, s);
+                    break;
+                case OutputType.GenerateUntil:
+                    EvaluateGeneration(doc, ctx, generated[k], s);
+                    break;
+                default:
+                    EvaluateRolling(doc, mine, s);
+                    break;
+            }
+            s["doc_hash"] = Hash(doc.Fields.ToJsonString());
+            s["prompt_hash"] = Hash(ctx);
+            s["target_hash"] = Hash(s["target"]!.ToJsonString());
+            records.Add(s);
+        }
+        return records;
     }
 
-    private void EvaluateChoices(Doc doc, string ctx, Scorer scorer, JsonObject s)
+    /// <summary>The doc's log-likelihood requests: one per choice, or the rolling windows of its text.</summary>
+    private List<EncodedPair> Requests(int index, Scorer scorer) => Spec.OutputType switch
+    {
+        OutputType.MultipleChoice => [.. ChoicePairs(Docs[index], Contexts[index]).Select(p => scorer.Encode(p.Context, p.Continuation))],
+        OutputType.LoglikelihoodRolling => scorer.RollingRequests(RollingText(Docs[index])),
+        _ => [],
+    };
+
+    /// <summary>
+    /// The (context, continuation) of every choice: the prompt and " choice", or for a multiple-input task the prompt
+    /// plus the choice and " continuation".
+    /// </summary>
+    private List<(string Context, string Continuation)> ChoicePairs(Doc doc, string prompt) => Spec.Continuation is Template shared
+        ? [.. Choices(Spec, doc).Select(c => (prompt + c, Spec.TargetDelimiter + shared.Render(doc)))]
+        : [.. Choices(Spec, doc).Select(c => (prompt, Spec.TargetDelimiter + c))];
+
+    private string RollingText(Doc doc) =>
+        Page(doc) is string page ? TextFilters.WikitextDetokenize(page)
+        : Spec.Target.Text?.Render(doc) ?? throw new CriaFormatException(Spec.SourceFile, "doc_to_target", "a loglikelihood_rolling task needs a template such as \"{{text}}\" (or WikiText documents with a page field)");
+
+    private static string? Page(Doc doc) => doc.Fields["page"] is JsonNode ? Template.AsText(Template.Resolve(doc, ["page"]), doc, ["page"]) : null;
+
+    private void EvaluateChoices(Doc doc, string ctx, ReadOnlySpan<LoglikelihoodResult> results, JsonObject s)
     {
         IReadOnlyList<string> choices = Choices(Spec, doc);
         int gold = Gold(Spec, doc, choices.Count);
-        string[] conts = [.. choices.Select(c => Spec.TargetDelimiter + c)];
-        LoglikelihoodResult[] r = scorer.LoglikelihoodChoices(ctx, conts);
+        List<(string Context, string Continuation)> pairs = ChoicePairs(doc, ctx);
+        LoglikelihoodResult[] r = results.ToArray();
         s["target"] = gold;
-        s["arguments"] = new JsonArray([.. conts.Select(c => (JsonNode)new JsonArray(ctx, c))]);
+        s["arguments"] = new JsonArray([.. pairs.Select(p => (JsonNode)new JsonArray(p.Context, p.Continuation))]);
         s["resps"] = new JsonArray([.. r.Select(x => (JsonNode)new JsonArray(new JsonArray(x.LogLikelihood, x.IsGreedy)))]);
         s["filtered_resps"] = new JsonArray([.. r.Select(x => (JsonNode)new JsonArray(x.LogLikelihood, x.IsGreedy))]);
         double[] lls = [.. r.Select(x => x.LogLikelihood)];
@@ -215,7 +278,8 @@ public sealed class PreparedTask
                     s["acc"] = ArgMax(lls) == gold ? 1.0 : 0.0;
                     break;
                 case "acc_norm":
-                    s["acc_norm"] = ArgMax([.. lls.Select((ll, i) => ll / TextFilters.CodePoints(choices[i]))]) == gold ? 1.0 : 0.0;
+                    // Normalized by the scored text's length: the choice, or the shared continuation of a multiple-input task.
+                    s["acc_norm"] = ArgMax([.. lls.Select((ll, i) => ll / TextFilters.CodePoints(Spec.Continuation == null ? choices[i] : pairs[i].Continuation[Spec.TargetDelimiter.Length..]))]) == gold ? 1.0 : 0.0;
                     break;
                 case "mc2":
                     s["mc2"] = Mc2(doc, lls);
@@ -241,10 +305,9 @@ public sealed class PreparedTask
         return pTrue / pAll;
     }
 
-    private void EvaluateGeneration(Doc doc, string ctx, Scorer scorer, JsonObject s)
+    private void EvaluateGeneration(Doc doc, string ctx, string resp, JsonObject s)
     {
         string target = TargetText(Spec, doc);
-        string resp = scorer.GenerateUntil(ctx, Spec.Until, Spec.MaxGenTokens);
         s["target"] = target;
         s["arguments"] = new JsonArray(new JsonArray(ctx, new JsonObject
         {
@@ -270,15 +333,14 @@ public sealed class PreparedTask
         s["exact_match"] = em;
     }
 
-    private void EvaluateRolling(Doc doc, Scorer scorer, JsonObject s)
+    private void EvaluateRolling(Doc doc, ReadOnlySpan<LoglikelihoodResult> windows, JsonObject s)
     {
         // WikiText documents are scored detokenized but counted (words, bytes) on the raw page; other datasets
         // are scored and counted on the text doc_to_target renders.
-        string? page = doc.Fields["page"] is JsonNode ? Template.AsText(Template.Resolve(doc, ["page"]), doc, ["page"]) : null;
-        string text = page != null ? TextFilters.WikitextDetokenize(page)
-            : Spec.Target.Text?.Render(doc) ?? throw new CriaFormatException(Spec.SourceFile, "doc_to_target", "a loglikelihood_rolling task needs a template such as \"{{text}}\" (or WikiText documents with a page field)");
+        string? page = Page(doc);
+        string text = RollingText(doc);
         string counted = page ?? text;
-        double ll = scorer.LoglikelihoodRolling(text);
+        double ll = Scorer.SumInOrder(windows);
         int words = Regex.Split(counted, @"\s+").Length;
         int bytes = Encoding.UTF8.GetByteCount(counted);
         s["target"] = text;

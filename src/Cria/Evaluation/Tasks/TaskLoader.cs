@@ -22,6 +22,19 @@ public sealed class TaskLoader(IReadOnlyList<string> folders)
         return [.. names];
     }
 
+    /// <summary>The task group file of this name (such as leaderboard), or null when the name is a task.</summary>
+    public TaskGroup? FindGroup(string name)
+    {
+        if (name.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && File.Exists(name))
+            return TaskGroup.IsGroupFile(name) ? TaskGroup.Load(name) : null;
+        foreach (string dir in folders)
+        {
+            string f = Path.Combine(dir, name + ".json");
+            if (File.Exists(f)) return TaskGroup.IsGroupFile(f) ? TaskGroup.Load(f) : null;
+        }
+        return null;
+    }
+
     /// <summary>The task and, for a group member such as mmlu_astronomy, the group value to keep.</summary>
     public (TaskSpec Spec, string? Group) Resolve(string name)
     {
@@ -35,7 +48,7 @@ public sealed class TaskLoader(IReadOnlyList<string> folders)
             foreach (string f in Directory.EnumerateFiles(dir, "*.json"))
             {
                 string baseName = Path.GetFileNameWithoutExtension(f);
-                if (name.StartsWith(baseName + "_", StringComparison.Ordinal))
+                if (name.StartsWith(baseName + "_", StringComparison.Ordinal) && !TaskGroup.IsGroupFile(f))
                 {
                     TaskSpec spec = Load(f);
                     if (spec.GroupBy != null) return (spec, name[(baseName.Length + 1)..]);
@@ -87,12 +100,12 @@ public sealed class TaskLoader(IReadOnlyList<string> folders)
             ? (n.GetValueKind() == JsonValueKind.String ? n.GetValue<string>() : throw new CriaFormatException(file, "dataset." + key, "must be a string"))
             : null;
 
-        IReadOnlyList<string>? choiceLiterals = null;
+        IReadOnlyList<Template>? choiceTemplates = null;
         string[]? choicePath = null;
         if (type == OutputType.MultipleChoice)
         {
             JsonNode? c = o["doc_to_choice"] ?? throw new CriaFormatException(file, "doc_to_choice", "is required for multiple_choice");
-            if (c is JsonArray) choiceLiterals = StrList(c, "doc_to_choice");
+            if (c is JsonArray) choiceTemplates = [.. StrList(c, "doc_to_choice").Select((t, i) => new Template(t, file, $"doc_to_choice[{i}]"))];
             else if (c.GetValueKind() == JsonValueKind.String) choicePath = c.GetValue<string>().Split('.');
             else throw new CriaFormatException(file, "doc_to_choice", "must be a field path or a list of strings");
         }
@@ -137,12 +150,15 @@ public sealed class TaskLoader(IReadOnlyList<string> folders)
             OutputType = type,
             TestFile = DataPath("test") ?? throw new CriaFormatException(file, "dataset.test", "is required"),
             FewshotFile = DataPath("fewshot"),
-            DataFormat = DataPath("format") ?? "jsonl",
+            DataFormat = DataPath("format") is not string format ? null
+                : DatasetReader.Formats.Contains(format) ? format
+                : throw new CriaFormatException(file, "dataset.format", $"'{format}' is not one of {string.Join(", ", DatasetReader.Formats)}"),
             FewshotSampler = Str("fewshot_sampler", "random") is "random" or "first_n" ? Str("fewshot_sampler", "random") : throw new CriaFormatException(file, "fewshot_sampler", "must be random or first_n"),
             NumFewshot = Int("num_fewshot", 0),
             Description = o["description"] == null ? null : new Template(Str("description"), file, "description"),
             DocToText = new Template(Str("doc_to_text"), file, "doc_to_text"),
-            ChoiceLiterals = choiceLiterals,
+            ChoiceTemplates = choiceTemplates,
+            Continuation = o["continuation"] == null ? null : new Template(Str("continuation"), file, "continuation"),
             ChoicePath = choicePath,
             Preprocess = preprocess,
             Target = ParseTarget(o["doc_to_target"], file),
@@ -164,8 +180,13 @@ public sealed class TaskLoader(IReadOnlyList<string> folders)
         if (n is JsonObject o)
         {
             string v = o["index_of"]?.GetValue<string>() ?? throw new CriaFormatException(file, "doc_to_target.index_of", "is required");
-            string list = o["in"]?.GetValue<string>() ?? throw new CriaFormatException(file, "doc_to_target.in", "is required");
-            return new TargetSpec(null, null, v.Split('.'), list.Split('.'), null);
+            JsonNode list = o["in"] ?? throw new CriaFormatException(file, "doc_to_target.in", "is required");
+            if (list is JsonArray literals)
+            {
+                if (literals.Any(x => x?.GetValueKind() != JsonValueKind.String)) throw new CriaFormatException(file, "doc_to_target.in", "must be a field path or a list of strings");
+                return new TargetSpec(null, null, v.Split('.'), null, null, [.. literals.Select(x => x!.GetValue<string>())]);
+            }
+            return new TargetSpec(null, null, v.Split('.'), list.GetValue<string>().Split('.'), null);
         }
         if (n.GetValueKind() == JsonValueKind.Number) return new TargetSpec(n.GetValue<int>(), null, null, null, null);
         if (n.GetValueKind() != JsonValueKind.String) throw new CriaFormatException(file, "doc_to_target", "must be an integer, a field path, a template or {\"index_of\", \"in\"}");

@@ -5,7 +5,7 @@ namespace Cria.Evaluation.Tasks;
 public enum OutputType { MultipleChoice, GenerateUntil, LoglikelihoodRolling }
 
 /// <summary>How a doc names its correct answer.</summary>
-public sealed record TargetSpec(int? Constant, string[]? Path, string[]? IndexOfValue, string[]? IndexOfList, Template? Text);
+public sealed record TargetSpec(int? Constant, string[]? Path, string[]? IndexOfValue, string[]? IndexOfList, Template? Text, IReadOnlyList<string>? IndexOfLiterals = null);
 
 /// <summary>A regex answer filter (the harness's regex filter with group_select and fallback).</summary>
 public sealed record AnswerFilter(string Name, string Regex, int GroupSelect, string Fallback);
@@ -23,15 +23,23 @@ public sealed class TaskSpec
     public required OutputType OutputType { get; init; }
     public required string TestFile { get; init; }
     public string? FewshotFile { get; init; }
-    public string DataFormat { get; init; } = "jsonl";
+    /// <summary>jsonl, parquet, csv or wikitext_documents; null: chosen by the data file's extension.</summary>
+    public string? DataFormat { get; init; }
     public string FewshotSampler { get; init; } = "random";
     public int NumFewshot { get; init; }
     public Template? Description { get; init; }
     public required Template DocToText { get; init; }
-    public IReadOnlyList<string>? ChoiceLiterals { get; init; }
+    /// <summary>Choices written in the task file (literals such as " A" or templates of doc fields).</summary>
+    public IReadOnlyList<Template>? ChoiceTemplates { get; init; }
     public string[]? ChoicePath { get; init; }
     public string? Preprocess { get; init; }
     public required TargetSpec Target { get; init; }
+    /// <summary>
+    /// Set for the harness's "multiple input" tasks (WinoGrande's partial scoring): every choice is a context and this
+    /// rendered text is the one continuation scored after each.
+    /// </summary>
+    public Template? Continuation { get; init; }
+
     public string TargetDelimiter { get; init; } = " ";
     public string FewshotDelimiter { get; init; } = "\n\n";
     public required IReadOnlyList<string> Metrics { get; init; }

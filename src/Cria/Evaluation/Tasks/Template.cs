@@ -52,7 +52,17 @@ public sealed class Template
                 continue;
             }
             string value = AsText(Resolve(doc, path), doc, path);
-            foreach (string f in filters) value = TextFilters.Apply(f, value);
+            foreach (string f in filters)
+            {
+                try
+                {
+                    value = TextFilters.Apply(f, value);
+                }
+                catch (ArgumentException e)
+                {
+                    throw Missing(doc, path, $"{e.Message} (filter {f})");
+                }
+            }
             sb.Append(value);
         }
         return sb.ToString();

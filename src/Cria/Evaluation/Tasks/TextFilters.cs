@@ -6,7 +6,7 @@ namespace Cria.Evaluation.Tasks;
 /// <summary>Named text transformations that task files may apply (the harness's task-specific preprocessing).</summary>
 public static partial class TextFilters
 {
-    public static IReadOnlyList<string> Names { get; } = ["strip", "capitalize", "spaces", "hellaswag", "wikitext_detokenize"];
+    public static IReadOnlyList<string> Names { get; } = ["strip", "capitalize", "spaces", "hellaswag", "wikitext_detokenize", "before_blank", "after_blank"];
 
     public static bool Exists(string name) => Names.Contains(name);
 
@@ -17,8 +17,17 @@ public static partial class TextFilters
         "spaces" => text.Replace('_', ' '),
         "hellaswag" => Hellaswag(text),
         "wikitext_detokenize" => WikitextDetokenize(text),
+        "before_blank" => text[..Blank(text)],
+        "after_blank" => text[(Blank(text) + 1)..].Trim(),
         _ => throw new ArgumentException($"unknown filter '{name}' (known: {string.Join(", ", Names)})"),
     };
+
+    /// <summary>Position of the "_" that WinoGrande sentences leave for the option.</summary>
+    private static int Blank(string text)
+    {
+        int at = text.IndexOf('_');
+        return at >= 0 ? at : throw new ArgumentException("has no '_' blank to fill");
+    }
 
     /// <summary>Python's str.capitalize: first character upper case, the rest lower case.</summary>
     public static string Capitalize(string text) =>
