@@ -157,7 +157,7 @@ public sealed class LineageCommand : Command<LineageSettings>
         IAnsiConsole o = AnsiConsole.Console;
         o.MarkupLine($"[bold]A[/] {Markup.Escape(r.ModelA)}");
         o.MarkupLine($"[bold]B[/] {Markup.Escape(r.ModelB)}");
-        o.MarkupLine($"verdict: [bold {Color(r.Verdict)}]{r.Verdict.ToString().ToLowerInvariant()}[/]  score {F(r.Score, "F4")}  null {F(r.NullMean, "F4")} ± {F(r.NullStd, "F4")}  z {F(r.ZScore, "F1")}  p {F(r.PValue, "G3")}");
+        o.MarkupLine($"verdict: [bold {Color(r.Verdict)}]{r.Verdict.ToString().ToLowerInvariant()}[/]  score {F(r.Score, "F4")} ± {F(r.ScoreSe, "F4")}  null {F(r.NullMean, "F4")} ± {F(r.NullStd, "F4")}  z {F(r.ZScore, "F1")}  p {F(r.PValue, "G3")}");
         o.MarkupLine(Markup.Escape(r.Reason));
         o.WriteLine();
         foreach (string e in r.Evidence) o.MarkupLine($" • {Markup.Escape(e)}");

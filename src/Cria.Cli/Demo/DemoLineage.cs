@@ -24,9 +24,9 @@ public static class DemoLineage
             reports.Add(($"{name} vs Base", r));
             string color = r.Verdict switch { LineageVerdict.Derived => "green", LineageVerdict.Independent => "blue", _ => "yellow" };
             ui.MarkupLine($"  [bold]{name} vs Base[/]: [{color}]{r.Verdict.ToString().ToLowerInvariant()}[/] " +
-                Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"(score {r.Score:F3}, null {r.NullMean:F3} ± {r.NullStd:F3}, z {r.ZScore:F1}; {r.Elapsed.TotalSeconds:F1} s)")));
+                Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"(score {r.Score:F3} ± {r.ScoreSe:F3}, null {r.NullMean:F3} ± {r.NullStd:F3}, z {r.ZScore:F1}; {r.Elapsed.TotalSeconds:F1} s)")));
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"lineage: {name} vs Base: {r.Verdict.ToString().ToLowerInvariant()} score {r.Score:F3} null {r.NullMean:F3}±{r.NullStd:F3} z {r.ZScore:F1}"));
+                $"lineage: {name} vs Base: {r.Verdict.ToString().ToLowerInvariant()} score {r.Score:F3}±{r.ScoreSe:F3} null {r.NullMean:F3}±{r.NullStd:F3} z {r.ZScore:F1}"));
             ui.MarkupLineInterpolated($"    [grey]{r.Reason}[/]");
             foreach (string e in r.Evidence) ui.MarkupLineInterpolated($"    [grey]· {e}[/]");
         }
@@ -37,6 +37,7 @@ public static class DemoLineage
                 ["pair"] = pair,
                 ["verdict"] = r.Verdict.ToString().ToLowerInvariant(),
                 ["score"] = r.Score,
+                ["score_se"] = r.ScoreSe,
                 ["null_mean"] = r.NullMean,
                 ["null_std"] = r.NullStd,
                 ["z"] = r.ZScore,

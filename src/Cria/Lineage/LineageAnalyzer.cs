@@ -10,7 +10,8 @@ namespace Cria.Lineage;
 /// <para>
 /// Data flow: shared tokens → probe embeddings X per model → per block the invariant terms (<see cref="InvariantTerms"/>,
 /// memory-mapped weights through <see cref="MatMul"/>, one block at a time) → layer-to-layer similarity matrix →
-/// order-preserving alignment → score = mean similarity of aligned layers → z against two nulls: random-initialized
+/// order-preserving alignment → score = mean similarity of aligned layers, with its standard error from a jackknife
+/// over probe-token groups (<see cref="ScoreUncertainty"/>) → z = (score − null mean) / √(null std² + se²) against two nulls: random-initialized
 /// layers of each model's shape (does the pair share more than chance?) and this pair's own mismatched layers (is the
 /// sharing specific to corresponding layers, as inherited weights are, or generic, as structure learned from similar
 /// data is?). The verdict takes the smaller z.
@@ -68,21 +69,22 @@ public static class LineageAnalyzer
         var alignment = LayerAlignment.Best(s);
         var terms = InvariantTerms.Names.Select((name, t) => new TermScore(name, alignment.Average(p => perTerm[t][p.A, p.B]))).ToList();
         double score = NullDistribution.Score(perTerm, alignment);
+        double se = ScoreUncertainty.JackknifeSe(ta, tb, alignment, tokens.Count, ScoreUncertainty.DefaultGroups, options.Seed);
 
         List<double>[] pools = Enumerable.Range(0, nt).Select(_ => new List<double>()).ToArray();
         NullPool(ta, b.Config, tokens.Count, options, 1, progress, pool, pools);
         NullPool(tb, a.Config, tokens.Count, options, 2, progress, pool, pools);
         List<NullDistribution> nulls = [NullDistribution.FromPools(pools, la, lb, options.NullDraws, options.Seed)];
         if (NullDistribution.Mismatched(perTerm, alignment, options.NullDraws, options.Seed) is { } mismatched) nulls.Add(mismatched);
-        NullDistribution binding = nulls.MinBy(n => n.Z(score))!;
-        double z = binding.Z(score), ceiling = binding.Z(1.0);
+        NullDistribution binding = nulls.MinBy(n => n.Z(score, se))!;
+        double z = binding.Z(score, se), ceiling = binding.Z(1.0);
 
         evidence.Add($"invariant similarity of {alignment.Length} aligned layer pairs: " +
-            string.Join(", ", terms.Select(t => $"{t.Term} {t.AlignedMean:F3}")) + $"; score (weakest term) {score:F3}");
+            string.Join(", ", terms.Select(t => $"{t.Term} {t.AlignedMean:F3}")) + $"; score (weakest term) {score:F3} ± {se:F4} (jackknife over {ScoreUncertainty.DefaultGroups} groups of probe tokens)");
         if (la != lb || alignment.Any(p => p.A != p.B))
             evidence.Add("layer alignment: " + string.Join(" ", alignment.Select(p => $"{p.A}→{p.B}")));
         foreach (NullDistribution n in nulls)
-            evidence.Add($"{n.Name} null: mean {n.Mean:F4}, std {n.Std:F4} → z {Fmt(n.Z(score))}");
+            evidence.Add($"{n.Name} null: mean {n.Mean:F4}, std {n.Std:F4} → z {Fmt(n.Z(score, se))} (difference over √(std² + se²))");
         if (nulls.Count == 1)
             evidence.Add("with fewer than 3 layers on a side there is no mismatched-layer null: structure shared through similar training data is controlled only by the low-rank removal");
 
@@ -91,7 +93,7 @@ public static class LineageAnalyzer
         if (z >= options.DerivedZ)
         {
             verdict = LineageVerdict.Derived;
-            reason = $"aligned layers share invariant structure {score:F3} far beyond unrelated layers ({binding.Name} null {binding.Mean:F3} ± {binding.Std:F3}, z {Fmt(z)})";
+            reason = $"aligned layers share invariant structure {score:F3} ± {se:F3} far beyond unrelated layers ({binding.Name} null {binding.Mean:F3} ± {binding.Std:F3}, z {Fmt(z)})";
             if (cosines.Count > 0 && cosines.Average(c => c.Cosine) < 0.5)
                 reason += "; the tensors themselves differ (mean cosine " + cosines.Average(c => c.Cosine).ToString("F3", CultureInfo.InvariantCulture) + "), as after permuting or rotating hidden units";
         }
@@ -103,7 +105,7 @@ public static class LineageAnalyzer
         else if (z < options.IndependentZ)
         {
             verdict = LineageVerdict.Independent;
-            reason = $"aligned layers are no more alike ({score:F3}) than {(binding.Name == "random-init" ? "random-initialized layers" : "mismatched layers of the same pair")} ({binding.Mean:F3} ± {binding.Std:F3}, z {Fmt(z)})";
+            reason = $"aligned layers are no more alike ({score:F3} ± {se:F3}) than {(binding.Name == "random-init" ? "random-initialized layers" : "mismatched layers of the same pair")} ({binding.Mean:F3} ± {binding.Std:F3}, z {Fmt(z)})";
         }
         else
         {
@@ -117,6 +119,7 @@ public static class LineageAnalyzer
             ModelB = b.Path,
             Verdict = verdict,
             Score = score,
+            ScoreSe = se,
             NullMean = binding.Mean,
             NullStd = binding.Std,
             ZScore = z,
@@ -178,6 +181,7 @@ public static class LineageAnalyzer
         ModelB = b.Path,
         Verdict = LineageVerdict.Inconclusive,
         Score = double.NaN,
+        ScoreSe = double.NaN,
         NullMean = double.NaN,
         NullStd = double.NaN,
         ZScore = double.NaN,

@@ -25,8 +25,8 @@ public static class LineageHtml
         h.Append("<p><code>A = ").Append(E(r.ModelA)).Append("</code><br><code>B = ").Append(E(r.ModelB)).Append("</code></p>");
         h.Append("<p class=\"verdict\" style=\"color:").Append(color).Append("\">").Append(r.Verdict.ToString().ToLowerInvariant()).Append("</p>");
         h.Append("<p>").Append(E(r.Reason)).Append("</p>");
-        h.Append("<table><tr><th>score</th><th>null mean</th><th>null std</th><th>z</th><th>p (one-sided)</th><th>z of a perfect score</th></tr><tr><td>")
-         .Append(F(r.Score, "F4")).Append("</td><td>").Append(F(r.NullMean, "F4")).Append("</td><td>").Append(F(r.NullStd, "F4")).Append("</td><td>")
+        h.Append("<table><tr><th>score</th><th>score se</th><th>null mean</th><th>null std</th><th>z</th><th>p (one-sided)</th><th>z of a perfect score</th></tr><tr><td>")
+         .Append(F(r.Score, "F4")).Append("</td><td>").Append(F(r.ScoreSe, "F4")).Append("</td><td>").Append(F(r.NullMean, "F4")).Append("</td><td>").Append(F(r.NullStd, "F4")).Append("</td><td>")
          .Append(F(r.ZScore, "F1")).Append("</td><td>").Append(F(r.PValue, "G3")).Append("</td><td>").Append(F(r.CeilingZ, "F1")).Append("</td></tr></table>");
         h.Append("<h2>Evidence</h2><ul>");
         foreach (string e in r.Evidence) h.Append("<li>").Append(E(e)).Append("</li>");

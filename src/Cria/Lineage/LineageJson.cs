@@ -36,6 +36,7 @@ public static class LineageJson
         j.WriteString("model_b", r.ModelB);
         j.WriteString("verdict", r.Verdict.ToString().ToLowerInvariant());
         Number(j, "score", r.Score);
+        Number(j, "score_se", r.ScoreSe);
         Number(j, "null_mean", r.NullMean);
         Number(j, "null_std", r.NullStd);
         Number(j, "z", r.ZScore);
@@ -55,7 +56,7 @@ public static class LineageJson
             j.WriteString("name", n.Name);
             Number(j, "mean", n.Mean);
             Number(j, "std", n.Std);
-            Number(j, "z", n.Z(r.Score));
+            Number(j, "z", n.Z(r.Score, r.ScoreSe));
             j.WriteNumber("draws", n.Draws);
             j.WriteEndObject();
         }

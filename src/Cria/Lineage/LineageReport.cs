@@ -7,7 +7,7 @@ public sealed record TermScore(string Term, double AlignedMean);
 /// Everything <see cref="LineageAnalyzer.Compare"/> found: the verdict and the numbers behind it.
 /// <see cref="Score"/> is the weakest invariant term's (QK, OV, MLP) mean similarity over the aligned layers (1 =
 /// identical, ~0 = unrelated); <see cref="NullMean"/>/<see cref="NullStd"/> are those of the null that binds (the one
-/// giving the smaller z) and <see cref="ZScore"/> = (Score − NullMean) / NullStd.
+/// giving the smaller z) and <see cref="ZScore"/> = (Score − NullMean) / √(NullStd² + ScoreSe²).
 /// </summary>
 public sealed class LineageReport
 {
@@ -15,6 +15,10 @@ public sealed class LineageReport
     public required string ModelB { get; init; }
     public required LineageVerdict Verdict { get; init; }
     public required double Score { get; init; }
+
+    /// <summary>Standard error of <see cref="Score"/> over the choice of probe tokens (jackknife, <see cref="ScoreUncertainty"/>).</summary>
+    public required double ScoreSe { get; init; }
+
     public required double NullMean { get; init; }
     public required double NullStd { get; init; }
     public required double ZScore { get; init; }

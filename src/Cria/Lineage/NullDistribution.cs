@@ -3,7 +3,15 @@ namespace Cria.Lineage;
 /// <summary>Mean and spread of the score when the models are unrelated, and how it was obtained.</summary>
 public sealed record NullDistribution(string Name, double Mean, double Std, int Draws)
 {
-    public double Z(double score) => Std > 0 ? (score - Mean) / Std : (score > Mean ? double.PositiveInfinity : 0);
+    /// <summary>
+    /// z of an observed score measured with standard error <paramref name="scoreSe"/>: the difference over the spread
+    /// of the difference, √(null std² + se²), since both the null and the score are estimates.
+    /// </summary>
+    public double Z(double score, double scoreSe = 0)
+    {
+        double spread = Math.Sqrt(Std * Std + scoreSe * scoreSe);
+        return spread > 0 ? (score - Mean) / spread : (score > Mean ? double.PositiveInfinity : 0);
+    }
 
     /// <summary>
     /// The score: the weakest invariant term's mean similarity over the aligned layers. Inherited weights show up in

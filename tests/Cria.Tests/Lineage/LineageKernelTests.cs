@@ -126,4 +126,64 @@ public class LineageKernelTests
         t[0, 0] = t[2, 1] = t[4, 2] = 1;
         Assert.Equal([(0, 0), (2, 1), (4, 2)], LayerAlignment.Best(t));
     }
+    [Fact]
+    public void JackknifeLeavesOutEveryEntryOfAGroupsTokensAndMatchesTheFloat64Definition()
+    {
+        const int n = 30, groups = 5, layers = 2, terms = 3;
+        Random rng = new(7);
+        float[][][] ta = new float[layers][][], tb = new float[layers][][];
+        for (int l = 0; l < layers; l++)
+        {
+            ta[l] = new float[terms][];
+            tb[l] = new float[terms][];
+            for (int t = 0; t < terms; t++)
+            {
+                ta[l][t] = new float[n * (n - 1)];
+                tb[l][t] = new float[n * (n - 1)];
+                for (int p = 0; p < ta[l][t].Length; p++)
+                {
+                    ta[l][t][p] = (float)(rng.NextDouble() - 0.5);
+                    tb[l][t][p] = (float)(0.3 * ta[l][t][p] + rng.NextDouble() - 0.5);
+                }
+            }
+        }
+        int[] group = ScoreUncertainty.Groups(n, groups, seed: 3);
+        Assert.All(Enumerable.Range(0, groups), g => Assert.Equal(n / groups, group.Count(x => x == g)));
+
+        // Reference: Pearson over the off-diagonal entries (i, j) with neither token in the left-out group, in float64.
+        double Reference(float[] a, float[] b, int g)
+        {
+            List<(double X, double Y)> kept = [];
+            for (int i = 0, p = 0; i < n; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    if (i == j) continue;
+                    if (group[i] != g && group[j] != g) kept.Add((a[p], b[p]));
+                    p++;
+                }
+            double mx = kept.Average(e => e.X), my = kept.Average(e => e.Y);
+            double cov = kept.Sum(e => (e.X - mx) * (e.Y - my)), vx = kept.Sum(e => (e.X - mx) * (e.X - mx)), vy = kept.Sum(e => (e.Y - my) * (e.Y - my));
+            return cov / Math.Sqrt(vx * vy);
+        }
+        double[] fast = ScoreUncertainty.LeaveOneGroupOut(ta[1][2], tb[1][2], n, group, groups);
+        for (int g = 0; g < groups; g++) Assert.Equal(Reference(ta[1][2], tb[1][2], g), fast[g], 1e-9);
+
+        (int A, int B)[] alignment = [(0, 0), (1, 1)];
+        double[] scores = Enumerable.Range(0, groups)
+            .Select(g => Enumerable.Range(0, terms).Min(t => alignment.Average(p => Reference(ta[p.A][t], tb[p.B][t], g)))).ToArray();
+        double mean = scores.Average();
+        double expected = Math.Sqrt((groups - 1.0) / groups * scores.Sum(x => (x - mean) * (x - mean)));
+        double se = ScoreUncertainty.JackknifeSe(ta, tb, alignment, n, groups, seed: 3);
+        Assert.Equal(expected, se, 1e-9);
+        Assert.True(se > 0);
+    }
+
+    [Fact]
+    public void ZDividesByTheSpreadOfTheDifference()
+    {
+        NullDistribution nul = new("test", Mean: 1, Std: 3, Draws: 10);
+        Assert.Equal(2.0, nul.Z(7), 12);
+        Assert.Equal(1.2, nul.Z(7, scoreSe: 4), 12);
+        Assert.Equal(double.PositiveInfinity, new NullDistribution("exact", 0, 0, 1).Z(0.5));
+    }
 }

@@ -123,6 +123,14 @@ public class LineageTests
         // Without removing the shared low-rank structure these twins look alike: the reason the score removes it.
         LineageReport raw = Compare(paths[0], paths[1], new LineageOptions { RemovedRank = 0 });
         Assert.True(raw.Terms.Max(t => t.AlignedMean) > 0.3, $"raw terms {string.Join(", ", raw.Terms)}");
+        // The demo's false positive in miniature: learned structure leaves the raw score a little above the random-init
+        // null, whose spread (chance agreement with noise) is tiny, so ignoring the score's own sampling error calls the
+        // twins derived; with the jackknife standard error in the denominator they are not.
+        NullDistribution random = raw.Nulls.Single(n => n.Name == "random-init");
+        Assert.True(random.Z(raw.Score) > 3.09, $"without the score's error: z {random.Z(raw.Score)} (score {raw.Score}, null {random.Mean} ± {random.Std})");
+        Assert.True(raw.ScoreSe > random.Std, $"se {raw.ScoreSe} vs null std {random.Std}");
+        Assert.True(random.Z(raw.Score, raw.ScoreSe) < 2, $"with it: z {random.Z(raw.Score, raw.ScoreSe)}");
+        Assert.NotEqual(LineageVerdict.Derived, raw.Verdict);
     }
 
     /// <summary>Must-show 5a: a depth-pruned copy (layers 0, 2, 4) is derived through layer matching.</summary>
