@@ -145,7 +145,8 @@ public static class ModelLoader
             }
             else throw new CriaFormatException(dir, "model.safetensors", "missing: neither model.safetensors nor model.safetensors.index.json exists");
 
-            LlamaWeights weights = WeightsBuilder.Build(config, tensors, TensorNaming.HuggingFace, dir, ["model.rotary_emb.inv_freq"]);
+            TensorNaming naming = TensorNaming.HuggingFaceFor(tensors);
+            LlamaWeights weights = WeightsBuilder.Build(config, tensors, naming, dir, ["model.rotary_emb.inv_freq"]);
             weights.Owners.AddRange(maps);
             GenerationDefaults defaults = new() { EosIds = eosIds, BosId = bosId };
             string genPath = System.IO.Path.Combine(dir, "generation_config.json");
@@ -154,7 +155,7 @@ public static class ModelLoader
                 GenerationDefaults g = HfConfigReader.ReadGenerationConfig(genPath);
                 defaults = g with { EosIds = g.EosIds.Length > 0 ? g.EosIds : eosIds, BosId = g.BosId ?? bosId };
             }
-            return new LoadedModel { Path = dir, Format = "hf", Config = config, Weights = weights, Defaults = defaults };
+            return new LoadedModel { Path = dir, Format = "hf", Config = config, Weights = weights, Defaults = defaults, Naming = naming };
         }
         catch
         {

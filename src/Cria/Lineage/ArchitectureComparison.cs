@@ -82,7 +82,7 @@ public sealed record ArchitectureComparison(string SchemeA, string SchemeB, IRea
         return new ArchitectureComparison(SchemeName(a), SchemeName(b), cfg, names);
     }
 
-    private static TensorNaming NamingOf(LoadedModel m) => m.Format switch
+    private static TensorNaming NamingOf(LoadedModel m) => m.Naming ?? m.Format switch
     {
         "gguf" => TensorNaming.Gguf,
         "llama2c" => Llama2c,
@@ -93,6 +93,7 @@ public sealed record ArchitectureComparison(string SchemeA, string SchemeB, IRea
     {
         "gguf" => "GGUF (llama.cpp names: blk.N.attn_q …)",
         "llama2c" => "llama2.c (unnamed; model.py names: layers.N.attention.wq …)",
+        "hf" when m.Naming == TensorNaming.HuggingFaceLn12 => "Hugging Face with renamed norms (model.layers.N.ln1/ln2 for input_layernorm/post_attention_layernorm, as in Yi)",
         "hf" => "Hugging Face (model.layers.N.self_attn.q_proj …)",
         _ => m.Format,
     };

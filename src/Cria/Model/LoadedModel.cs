@@ -19,6 +19,9 @@ public sealed class LoadedModel : IDisposable
 
     public GenerationDefaults Defaults { get; init; } = new();
 
+    /// <summary>The tensor names the file used, when they differ from its format's usual ones (e.g. ln1/ln2 norms).</summary>
+    public TensorNaming? Naming { get; init; }
+
     /// <summary>Bytes of all matrices and vectors in their stored types.</summary>
     public long WeightBytes => Weights.Matrices.Sum(m => m.ByteLength);
 

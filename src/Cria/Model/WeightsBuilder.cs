@@ -20,6 +20,21 @@ public sealed record TensorNaming(
         "model.layers.{0}.post_attention_layernorm.weight",
         "model.layers.{0}.mlp.gate_proj.weight", "model.layers.{0}.mlp.up_proj.weight", "model.layers.{0}.mlp.down_proj.weight");
 
+    /// <summary>
+    /// Hugging Face names with the two norms renamed as Yi's first checkpoints had them (ln1 before attention, ln2
+    /// before the MLP): otherwise a LLaMA layout, which is why names alone say little about lineage.
+    /// </summary>
+    public static TensorNaming HuggingFaceLn12 { get; } = HuggingFace with
+    {
+        AttnNorm = "model.layers.{0}.ln1.weight",
+        FfnNorm = "model.layers.{0}.ln2.weight",
+    };
+
+    /// <summary>The Hugging Face naming a checkpoint's tensor names follow (the LLaMA names, or the ln1/ln2 renames).</summary>
+    public static TensorNaming HuggingFaceFor(IReadOnlyDictionary<string, TensorEntry> tensors) =>
+        !tensors.ContainsKey("model.layers.0.input_layernorm.weight") && tensors.ContainsKey("model.layers.0.ln1.weight")
+            ? HuggingFaceLn12 : HuggingFace;
+
     /// <summary>llama.cpp's GGUF names.</summary>
     public static TensorNaming Gguf { get; } = new(
         "token_embd.weight", "output_norm.weight", "output.weight",

@@ -101,6 +101,45 @@ public class LineageTests
             Assert.Contains(r.Architecture.Tensors, t => t.Role == "layer 0 q" && t.NameA == "layers.0.attention.wq.weight" && t.NameB != t.NameA);
     }
 
+    /// <summary>
+    /// A Hugging Face copy whose two norms are renamed as in Yi (ln1/ln2) loads, computes the same logits, is
+    /// recognised as a renamed scheme in the architecture section and is derived.
+    /// </summary>
+    [SkippableFact]
+    public unsafe void NormsRenamedAsInYiStillLoadAndAreDerived()
+    {
+        using TempDir tmp = new();
+        string src = LineageModels.StoriesHf, dst = tmp.File("renamed");
+        Directory.CreateDirectory(dst);
+        foreach (string f in Directory.GetFiles(src))
+            if (Path.GetFileName(f) != "model.safetensors") File.Copy(f, Path.Combine(dst, Path.GetFileName(f)));
+        using (MappedFile map = MappedFile.Open(Path.Combine(src, "model.safetensors")))
+        {
+            SafetensorsWriter w = new();
+            foreach (TensorEntry e in SafetensorsFile.Read(map).Values.OrderBy(e => e.Name, StringComparer.Ordinal))
+            {
+                string name = e.Name.Replace(".input_layernorm.", ".ln1.", StringComparison.Ordinal)
+                    .Replace(".post_attention_layernorm.", ".ln2.", StringComparison.Ordinal);
+                w.Add(name, e.Type, e.Shape, new ReadOnlySpan<byte>(e.Pointer, checked((int)e.ByteSize)).ToArray());
+            }
+            w.Write(Path.Combine(dst, "model.safetensors"));
+        }
+
+        using LoadedModel a = LineageModels.Load(src), b = LineageModels.Load(dst);
+        Assert.Equal(TensorNaming.HuggingFaceLn12, b.Naming);
+        int[] prompt = [1, 403, 407, 261, 378];
+        float[] la = new float[prompt.Length * a.Config.VocabSize], lb = new float[la.Length];
+        LlamaModel ma = new(a), mb = new(b);
+        ma.Forward(prompt, ma.CreateCache(16), la, allLogits: true);
+        mb.Forward(prompt, mb.CreateCache(16), lb, allLogits: true);
+        Assert.Equal(la, lb);
+
+        LineageReport r = LineageAnalyzer.Compare(a, b);
+        AssertDerived(r, 0.99);
+        Assert.Contains("ln1/ln2", r.Architecture.SchemeB, StringComparison.Ordinal);
+        Assert.Contains(r.Architecture.Tensors, t => t.Role == "layer 0 attention norm" && t.NameB == "model.layers.0.ln1.weight");
+    }
+
     /// <summary>Must-show 4: two models of one shape trained from different seeds on the same data are independent.</summary>
     [SkippableFact]
     public void TwinsTrainedFromDifferentSeedsAreIndependent()
