@@ -17,18 +17,7 @@ internal sealed class LlamaCppSubject : ISpeedSubject
 
     public LlamaCppSubject(string path, int context, int batch, int threads)
     {
-        ModelParams p = new(path)
-        {
-            ContextSize = (uint)context,
-            BatchSize = (uint)batch,
-            UBatchSize = (uint)batch,
-            Threads = threads,
-            BatchThreads = threads,
-            GpuLayerCount = 0,
-            TypeK = GGMLType.GGML_TYPE_F32,
-            TypeV = GGMLType.GGML_TYPE_F32,
-            FlashAttention = false,
-        };
+        ModelParams p = LlamaCppParams.Create(path, context, threads, batch);
         _weights = LLamaWeights.LoadFromFile(p);
         try
         {

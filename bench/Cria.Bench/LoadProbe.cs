@@ -107,16 +107,7 @@ internal static class LoadProbe
         public LlamaCppEngine(string path, int ctx, int threads)
         {
             // Its defaults (memory-mapped weights) with the F32 KV cache Cria uses, so the caches are the same size.
-            ModelParams p = new(path)
-            {
-                ContextSize = (uint)ctx,
-                Threads = threads,
-                BatchThreads = threads,
-                GpuLayerCount = 0,
-                TypeK = GGMLType.GGML_TYPE_F32,
-                TypeV = GGMLType.GGML_TYPE_F32,
-                FlashAttention = false,
-            };
+            ModelParams p = LlamaCppParams.Create(path, ctx, threads);
             _weights = LLamaWeights.LoadFromFile(p);
             _context = _weights.CreateContext(p);
         }
