@@ -36,12 +36,7 @@ public class QuantizeCommandTests
         using KvCache cache = model.CreateCache(64);
         float[] logits = new float[m.Config.VocabSize];
         model.Forward(Prompt, cache, logits);
-        int[] actual = new int[expected.Length];
-        for (int g = 0; g < actual.Length; g++)
-        {
-            actual[g] = LogitsComparison.ArgMax(logits);
-            model.Forward([actual[g]], cache, logits);
-        }
+        int[] actual = LogitsComparison.ContinueGreedy(model, cache, logits, expected.Length);
         Assert.Equal(expected, actual);
     }
 

@@ -26,12 +26,7 @@ public class ConvertedGgufLlamaCppTests
         using KvCache cache = model.CreateCache(128);
         float[] logits = new float[m.Config.VocabSize];
         model.Forward(Prompt, cache, logits);
-        int[] ids = new int[Continuation];
-        for (int g = 0; g < Continuation; g++)
-        {
-            ids[g] = LogitsComparison.ArgMax(logits);
-            model.Forward([ids[g]], cache, logits);
-        }
+        int[] ids = LogitsComparison.ContinueGreedy(model, cache, logits, Continuation);
         Assert.Equal(expected, ids);
     }
 }

@@ -63,12 +63,7 @@ public class LlamaCppLogitsTests(ITestOutputHelper output)
         using KvCache cache = model.CreateCache(64);
         float[] logits = new float[m.Config.VocabSize];
         model.Forward(prompt, cache, logits);
-        int[] actual = new int[Continuation];
-        for (int g = 0; g < Continuation; g++)
-        {
-            actual[g] = LogitsComparison.ArgMax(logits);
-            model.Forward([actual[g]], cache, logits);
-        }
+        int[] actual = LogitsComparison.ContinueGreedy(model, cache, logits, Continuation);
         output.WriteLine($"{relative}: {string.Join(" ", actual)}");
         Assert.Equal(expected, actual);
     }

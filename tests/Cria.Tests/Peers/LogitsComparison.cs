@@ -1,3 +1,6 @@
+using Cria.Generation;
+using Cria.Model;
+
 namespace Cria.Tests.Peers;
 
 internal static class LogitsComparison
@@ -8,6 +11,21 @@ internal static class LogitsComparison
         int best = 0;
         for (int i = 1; i < x.Length; i++) if (x[i] > x[best]) best = i;
         return best;
+    }
+
+    /// <summary>
+    /// Cria's greedy continuation: <paramref name="logits"/> hold the last prompt position's logits (overwritten), each
+    /// argmax is fed back through <paramref name="cache"/>, as the peers' greedy loops do.
+    /// </summary>
+    public static int[] ContinueGreedy(LlamaModel model, KvCache cache, float[] logits, int count)
+    {
+        int[] ids = new int[count];
+        for (int g = 0; g < count; g++)
+        {
+            ids[g] = ArgMax(logits);
+            model.Forward([ids[g]], cache, logits);
+        }
+        return ids;
     }
 
     /// <summary>Largest |a - b| in each row of <paramref name="width"/> values.</summary>

@@ -44,12 +44,7 @@ public class QuantizedLlamaCppTests(ITestOutputHelper output)
             Assert.True(diff[i] <= Tolerance, $"{type} position {i}: max abs difference {diff[i]:E3} exceeds {Tolerance:E1}");
 
         float[] logits = actual.AsSpan((Prompt.Length - 1) * vocab, vocab).ToArray();
-        int[] ids = new int[Continuation];
-        for (int g = 0; g < Continuation; g++)
-        {
-            ids[g] = LogitsComparison.ArgMax(logits);
-            model.Forward([ids[g]], cache, logits);
-        }
+        int[] ids = LogitsComparison.ContinueGreedy(model, cache, logits, Continuation);
         output.WriteLine($"{type}: {string.Join(" ", ids)}");
         Assert.Equal(expectedIds, ids);
     }

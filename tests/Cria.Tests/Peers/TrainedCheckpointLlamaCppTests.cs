@@ -70,12 +70,7 @@ public class TrainedCheckpointLlamaCppTests
         float[] all = new float[Prompt.Length * vocab];
         model.Forward(Prompt, cache, all, allLogits: true);
         float[] logits = all.AsSpan((Prompt.Length - 1) * vocab).ToArray();
-        greedy = new int[Continuation];
-        for (int g = 0; g < Continuation; g++)
-        {
-            greedy[g] = LogitsComparison.ArgMax(logits);
-            model.Forward([greedy[g]], cache, logits);
-        }
+        greedy = LogitsComparison.ContinueGreedy(model, cache, logits, Continuation);
         return all;
     }
 }
