@@ -64,5 +64,11 @@ public class LineageCliTests
         var neither = CliRunner.Run("lineage", LineageModels.StoriesBin);
         Assert.Equal(1, neither.ExitCode);
         Assert.Contains("--against", neither.Stderr, StringComparison.Ordinal);
+        using TempDir tmp = new();
+        var disguise = CliRunner.Run("disguise", "/nonexistent/model.gguf", tmp.File("out.gguf"));
+        Assert.Equal(1, disguise.ExitCode);
+        Assert.StartsWith("error: ", disguise.Stderr.Trim(), StringComparison.Ordinal);
+        Assert.Contains("/nonexistent/model.gguf", disguise.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(tmp.File("out.gguf")));
     }
 }
