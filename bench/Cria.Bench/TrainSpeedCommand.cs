@@ -54,6 +54,7 @@ internal static class TrainSpeedCommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"per step: forward {fwd / steps:F2} s, backward {bwd / steps:F2} s, clip+AdamW {opt / steps:F2} s"));
         double peak = FmaPeak.Measure(threads);
         double mfu = 6.0 * c.ParameterCount * tps / peak;
+        Console.WriteLine(FmaPeak.Report(threads, peak));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"cria train {shape} ({c.ParameterCount / 1e6:F1}M params, vocab {vocab}), batch {batch}×{seq}, {threads} threads: {tps:F0} tokens/s, " +
             $"peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB, FMA peak {peak / 1e9:F0} GFLOPS, MFU {mfu * 100:F1}%"));

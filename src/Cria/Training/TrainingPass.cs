@@ -105,9 +105,8 @@ public sealed unsafe class TrainingPass : IDisposable
 
         float* dRes = _ws.Zeroed("d.res", (long)n * d);
         float* dNorm = _ws.Get("d.norm", (long)n * d);
-        float* tmp = _ws.Get("d.tmp", (long)n * d);
-        LinearOp.BackwardWeight(_pool, _ws, _acts.Logits, _acts.NormF, n, c.VocabSize, d, ps.Gradient(_model.Output));
-        LinearOp.BackwardInput(_pool, _ws, _acts.Logits, n, ps.Value(_model.Output), c.VocabSize, d, dNorm);
+        LinearOp.BackwardWeight(_pool, _acts.Logits, _acts.NormF, n, c.VocabSize, d, ps.Gradient(_model.Output));
+        LinearOp.BackwardInput(_pool, _acts.Logits, n, ps.Value(_model.Output), c.VocabSize, d, dNorm);
         RmsNormOp.Backward(_pool, dNorm, _acts.Final, ps.Value(_model.FinalNorm), _acts.RstdF, n, d, dRes, ps.Gradient(_model.FinalNorm));
 
         float* dAct = _ws.Get("d.act", (long)n * hid);
@@ -123,19 +122,18 @@ public sealed unsafe class TrainingPass : IDisposable
             LayerActivations a = _acts.Layers[l];
 
             // Feed-forward block: out = mid + down(silu(gate(x̂))·up(x̂)).
-            LinearOp.BackwardWeight(_pool, _ws, dRes, a.Act, n, d, hid, ps.Gradient(p.WDown));
-            LinearOp.BackwardInput(_pool, _ws, dRes, n, ps.Value(p.WDown), d, hid, dAct);
+            LinearOp.BackwardWeight(_pool, dRes, a.Act, n, d, hid, ps.Gradient(p.WDown));
+            LinearOp.BackwardInput(_pool, dRes, n, ps.Value(p.WDown), d, hid, dAct);
             SwiGluOp.Backward(_pool, dAct, a.Gate, a.Up, (long)n * hid, dGate, dUp);
-            LinearOp.BackwardWeight(_pool, _ws, dGate, a.Norm2, n, hid, d, ps.Gradient(p.WGate));
-            LinearOp.BackwardWeight(_pool, _ws, dUp, a.Norm2, n, hid, d, ps.Gradient(p.WUp));
-            LinearOp.BackwardInput(_pool, _ws, dGate, n, ps.Value(p.WGate), hid, d, dNorm);
-            LinearOp.BackwardInput(_pool, _ws, dUp, n, ps.Value(p.WUp), hid, d, tmp);
-            TrainKernels.AddInto(_pool, dNorm, tmp, (long)n * d);
+            LinearOp.BackwardWeight(_pool, dGate, a.Norm2, n, hid, d, ps.Gradient(p.WGate));
+            LinearOp.BackwardWeight(_pool, dUp, a.Norm2, n, hid, d, ps.Gradient(p.WUp));
+            LinearOp.BackwardInput(_pool, dGate, n, ps.Value(p.WGate), hid, d, dNorm);
+            LinearOp.BackwardInput(_pool, dUp, n, ps.Value(p.WUp), hid, d, dNorm, accumulate: true);
             RmsNormOp.Backward(_pool, dNorm, a.Mid, ps.Value(p.FfnNorm), a.Rstd2, n, d, dRes, ps.Gradient(p.FfnNorm));
 
             // Attention block: mid = in + o(attention(rope(q(x̂) + bq), rope(k(x̂) + bk), v(x̂) + bv)).
-            LinearOp.BackwardWeight(_pool, _ws, dRes, a.AttnOut, n, d, c.QDim, ps.Gradient(p.Wo));
-            LinearOp.BackwardInput(_pool, _ws, dRes, n, ps.Value(p.Wo), d, c.QDim, dAttn);
+            LinearOp.BackwardWeight(_pool, dRes, a.AttnOut, n, d, c.QDim, ps.Gradient(p.Wo));
+            LinearOp.BackwardInput(_pool, dRes, n, ps.Value(p.Wo), d, c.QDim, dAttn);
             AttentionOp.Backward(_pool, AttnShape, a.Q, a.K, a.V, a.Probs, dAttn, dQ, dK, dV);
             _rope.Backward(dQ, n, Seq, c.Heads);
             _rope.Backward(dK, n, Seq, c.KvHeads);
@@ -145,14 +143,12 @@ public sealed unsafe class TrainingPass : IDisposable
                 BiasOp.Backward(_pool, dK, n, c.KvDim, ps.Gradient(p.Bk!));
                 BiasOp.Backward(_pool, dV, n, c.KvDim, ps.Gradient(p.Bv!));
             }
-            LinearOp.BackwardWeight(_pool, _ws, dQ, a.Norm1, n, c.QDim, d, ps.Gradient(p.Wq));
-            LinearOp.BackwardWeight(_pool, _ws, dK, a.Norm1, n, c.KvDim, d, ps.Gradient(p.Wk));
-            LinearOp.BackwardWeight(_pool, _ws, dV, a.Norm1, n, c.KvDim, d, ps.Gradient(p.Wv));
-            LinearOp.BackwardInput(_pool, _ws, dQ, n, ps.Value(p.Wq), c.QDim, d, dNorm);
-            LinearOp.BackwardInput(_pool, _ws, dK, n, ps.Value(p.Wk), c.KvDim, d, tmp);
-            TrainKernels.AddInto(_pool, dNorm, tmp, (long)n * d);
-            LinearOp.BackwardInput(_pool, _ws, dV, n, ps.Value(p.Wv), c.KvDim, d, tmp);
-            TrainKernels.AddInto(_pool, dNorm, tmp, (long)n * d);
+            LinearOp.BackwardWeight(_pool, dQ, a.Norm1, n, c.QDim, d, ps.Gradient(p.Wq));
+            LinearOp.BackwardWeight(_pool, dK, a.Norm1, n, c.KvDim, d, ps.Gradient(p.Wk));
+            LinearOp.BackwardWeight(_pool, dV, a.Norm1, n, c.KvDim, d, ps.Gradient(p.Wv));
+            LinearOp.BackwardInput(_pool, dQ, n, ps.Value(p.Wq), c.QDim, d, dNorm);
+            LinearOp.BackwardInput(_pool, dK, n, ps.Value(p.Wk), c.KvDim, d, dNorm, accumulate: true);
+            LinearOp.BackwardInput(_pool, dV, n, ps.Value(p.Wv), c.KvDim, d, dNorm, accumulate: true);
             RmsNormOp.Backward(_pool, dNorm, a.Input, ps.Value(p.AttnNorm), a.Rstd1, n, d, dRes, ps.Gradient(p.AttnNorm));
         }
         EmbeddingOp.Backward(_inputs, dRes, d, ps.Gradient(_model.Embedding));
