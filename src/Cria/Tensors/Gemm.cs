@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Cria.Tensors;
 
 /// <summary>
@@ -27,9 +25,10 @@ public static unsafe class Gemm
     /// <summary>
     /// C = op(A)·op(B) (or C += when <paramref name="accumulate"/>). op(A)[i, p] = a[i·lda + p], or a[p·lda + i]
     /// when <paramref name="transA"/>; op(B)[p, j] = b[p·ldb + j], or b[j·ldb + p] when <paramref name="transB"/>;
-    /// C[i, j] = c[i·ldc + j].
+    /// C[i, j] = c[i·ldc + j]. A null <paramref name="pool"/> runs on the calling thread (for use inside another
+    /// parallel loop: each thread keeps its own packing buffers).
     /// </summary>
-    public static void Multiply(WorkerPool pool, int m, int n, int k, float* a, long lda, bool transA,
+    public static void Multiply(WorkerPool? pool, int m, int n, int k, float* a, long lda, bool transA,
         float* b, long ldb, bool transB, float* c, long ldc, bool accumulate)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
@@ -77,7 +76,7 @@ public static unsafe class Gemm
             _compute = Compute;
         }
 
-        public void Run(WorkerPool pool, int m, int n, int k, float* a, long lda, bool transA, float* b, long ldb,
+        public void Run(WorkerPool? pool, int m, int n, int k, float* a, long lda, bool transA, float* b, long ldb,
             bool transB, float* c, long ldc, bool accumulate)
         {
             switch (Simd.Level)
@@ -113,7 +112,8 @@ public static unsafe class Gemm
                 _nc = Math.Min(ncMax, n - j0);
                 _slivers = (_nc + _nr - 1) / _nr;
                 // Enough tasks to balance the threads: split the columns too when there are few row blocks.
-                _jParts = pool.Threads == 1 ? 1 : Math.Clamp((4 * pool.Threads + _mBlocks - 1) / _mBlocks, 1, _slivers);
+                int threads = pool?.Threads ?? 1;
+                _jParts = threads == 1 ? 1 : Math.Clamp((4 * threads + _mBlocks - 1) / _mBlocks, 1, _slivers);
                 _sliversPerPart = (_slivers + _jParts - 1) / _jParts;
                 _jParts = (_slivers + _sliversPerPart - 1) / _sliversPerPart;
                 for (int p0 = 0; p0 < k; p0 += kcStep)
@@ -121,8 +121,15 @@ public static unsafe class Gemm
                     _p0 = p0;
                     _kc = Math.Min(kcStep, k - p0);
                     _load = accumulate || p0 > 0;
-                    pool.For((_slivers + PackChunk - 1) / PackChunk, _packB);
-                    pool.For(_mBlocks * _jParts, _compute);
+                    int packs = (_slivers + PackChunk - 1) / PackChunk, tasks = _mBlocks * _jParts;
+                    if (pool != null)
+                    {
+                        pool.For(packs, _packB);
+                        pool.For(tasks, _compute);
+                        continue;
+                    }
+                    for (int i = 0; i < packs; i++) PackB(i);
+                    for (int i = 0; i < tasks; i++) Compute(i);
                 }
             }
         }
@@ -173,22 +180,4 @@ public static unsafe class Gemm
     }
 
     private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
-
-    /// <summary>A grow-only, 64-byte-aligned float buffer on the pinned heap (collected with its owner).</summary>
-    private sealed class AlignedBuffer
-    {
-        private float[] _array = [];
-        private float* _aligned;
-        private long _floats;
-
-        public float* Get(long floats)
-        {
-            if (floats <= _floats) return _aligned;
-            _array = GC.AllocateUninitializedArray<float>(checked((int)(floats + 16)), pinned: true);
-            float* p = (float*)Marshal.UnsafeAddrOfPinnedArrayElement(_array, 0);
-            _aligned = (float*)(((nint)p + 63) & ~(nint)63);
-            _floats = floats;
-            return _aligned;
-        }
-    }
 }

@@ -5,11 +5,17 @@ namespace Cria.Training;
 /// <summary>
 /// Causal grouped-query attention over B rows of T tokens. q is [n, heads·hd], k and v [n, kvHeads·hd];
 /// query head h reads kv head h / (heads / kvHeads). Softmax probabilities are saved as [B, heads, T, T]
-/// for the backward, which runs per (row, kv head) so that each dk/dv element has one owning thread that
-/// adds the contributions of the group's query heads in a fixed order.
+/// for the backward. The products (scores, outputs and all gradients) are single-threaded <see cref="Gemm"/>
+/// calls inside one task per (row, head) forward and per (row, kv head) backward, which owns its outputs: dk and
+/// dv add the group's query heads in a fixed order. Query rows go in blocks of <see cref="RowBlock"/> and only
+/// reach keys up to the block's end, so the masked upper triangle costs at most one block.
 /// </summary>
 public static unsafe class AttentionOp
 {
+    private const int RowBlock = 64;
+
+    [ThreadStatic] private static AlignedBuffer? _scratch;
+
     public readonly record struct Shape(int Batch, int Seq, int Heads, int KvHeads, int HeadDim)
     {
         public int Group => Heads / KvHeads;
@@ -21,36 +27,47 @@ public static unsafe class AttentionOp
     public static void Forward(WorkerPool pool, Shape s, float* q, float* k, float* v, float* probs, float* o)
     {
         nint pq = (nint)q, pk = (nint)k, pv = (nint)v, pp = (nint)probs, po = (nint)o;
-        pool.For(s.Batch * s.Heads * s.Seq, i =>
+        pool.For(s.Batch * s.Heads, i =>
         {
-            int t = i % s.Seq, h = i / s.Seq % s.Heads, b = i / (s.Seq * s.Heads);
-            int g = h / s.Group, hd = s.HeadDim;
-            float* qt = (float*)pq + ((long)(b * s.Seq + t) * s.QStride + h * hd);
-            float* p = (float*)pp + (((long)b * s.Heads + h) * s.Seq + t) * s.Seq;
-            float max = float.NegativeInfinity;
-            for (int u = 0; u <= t; u++)
+            int h = i % s.Heads, b = i / s.Heads, g = h / s.Group, t = s.Seq, hd = s.HeadDim;
+            int qs = s.QStride, kvs = s.KvStride;
+            float* qh = (float*)pq + (long)b * t * qs + h * hd;
+            float* kh = (float*)pk + (long)b * t * kvs + g * hd;
+            float* vh = (float*)pv + (long)b * t * kvs + g * hd;
+            float* oh = (float*)po + (long)b * t * qs + h * hd;
+            float* p = (float*)pp + ((long)b * s.Heads + h) * t * t;
+            for (int t0 = 0; t0 < t; t0 += RowBlock)
             {
-                float* ku = (float*)pk + ((long)(b * s.Seq + u) * s.KvStride + g * hd);
-                p[u] = Kernels.Dot(qt, ku, hd) * s.Scale;
-                max = MathF.Max(max, p[u]);
+                int rows = Math.Min(RowBlock, t - t0);
+                Gemm.Multiply(null, rows, t0 + rows, hd, qh + (long)t0 * qs, qs, false, kh, kvs, true, p + (long)t0 * t, t, false);
             }
-            float sum = 0;
-            for (int u = 0; u <= t; u++)
+            for (int r = 0; r < t; r++) Softmax(p + (long)r * t, r + 1, t, s.Scale);
+            for (int t0 = 0; t0 < t; t0 += RowBlock)
             {
-                p[u] = MathF.Exp(p[u] - max);
-                sum += p[u];
-            }
-            float inv = 1f / sum;
-            for (int u = 0; u <= t; u++) p[u] *= inv;
-            for (int u = t + 1; u < s.Seq; u++) p[u] = 0;
-            float* ot = (float*)po + ((long)(b * s.Seq + t) * s.QStride + h * hd);
-            new Span<float>(ot, hd).Clear();
-            for (int u = 0; u <= t; u++)
-            {
-                float* vu = (float*)pv + ((long)(b * s.Seq + u) * s.KvStride + g * hd);
-                Kernels.Axpy(p[u], vu, ot, hd);
+                int rows = Math.Min(RowBlock, t - t0);
+                Gemm.Multiply(null, rows, hd, t0 + rows, p + (long)t0 * t, t, false, vh, kvs, false, oh + (long)t0 * qs, qs, false);
             }
         });
+    }
+
+    /// <summary>row[u] = softmax(scale·row)[u] over u &lt; len, and 0 for len ≤ u &lt; width.</summary>
+    private static void Softmax(float* row, int len, int width, float scale)
+    {
+        float max = float.NegativeInfinity;
+        for (int u = 0; u < len; u++)
+        {
+            row[u] *= scale;
+            max = MathF.Max(max, row[u]);
+        }
+        float sum = 0;
+        for (int u = 0; u < len; u++)
+        {
+            row[u] = MathF.Exp(row[u] - max);
+            sum += row[u];
+        }
+        float inv = 1f / sum;
+        for (int u = 0; u < len; u++) row[u] *= inv;
+        new Span<float>(row + len, width - len).Clear();
     }
 
     /// <summary>Overwrites dq, dk, dv from do (the gradient of the attention output).</summary>
@@ -60,40 +77,41 @@ public static unsafe class AttentionOp
         nint pq = (nint)q, pk = (nint)k, pv = (nint)v, pp = (nint)probs, pdo = (nint)dOut, pdq = (nint)dq, pdk = (nint)dk, pdv = (nint)dv;
         pool.For(s.Batch * s.KvHeads, i =>
         {
-            int g = i % s.KvHeads, b = i / s.KvHeads, hd = s.HeadDim;
-            float[] dp = new float[s.Seq];
-            for (int u = 0; u < s.Seq; u++)
-            {
-                new Span<float>((float*)pdk + ((long)(b * s.Seq + u) * s.KvStride + g * hd), hd).Clear();
-                new Span<float>((float*)pdv + ((long)(b * s.Seq + u) * s.KvStride + g * hd), hd).Clear();
-            }
+            int g = i % s.KvHeads, b = i / s.KvHeads, t = s.Seq, hd = s.HeadDim;
+            int qs = s.QStride, kvs = s.KvStride;
+            long kvOff = (long)b * t * kvs + g * hd;
+            float* kh = (float*)pk + kvOff, vh = (float*)pv + kvOff, dkh = (float*)pdk + kvOff, dvh = (float*)pdv + kvOff;
+            float* ds = (_scratch ??= new AlignedBuffer()).Get((long)t * t);
             for (int h = g * s.Group; h < (g + 1) * s.Group; h++)
-                for (int t = 0; t < s.Seq; t++)
+            {
+                bool first = h == g * s.Group;
+                long qOff = (long)b * t * qs + h * hd;
+                float* qh = (float*)pq + qOff, doh = (float*)pdo + qOff, dqh = (float*)pdq + qOff;
+                float* p = (float*)pp + ((long)b * s.Heads + h) * t * t;
+                // dP = dO·Vᵀ over the causal blocks, then dS = P ∘ (dP − rowsum(P ∘ dP))·scale in place.
+                for (int t0 = 0; t0 < t; t0 += RowBlock)
                 {
-                    float* p = (float*)pp + (((long)b * s.Heads + h) * s.Seq + t) * s.Seq;
-                    float* dot = (float*)pdo + ((long)(b * s.Seq + t) * s.QStride + h * hd);
-                    float* qt = (float*)pq + ((long)(b * s.Seq + t) * s.QStride + h * hd);
-                    float* dqt = (float*)pdq + ((long)(b * s.Seq + t) * s.QStride + h * hd);
-                    float pd = 0;
-                    for (int u = 0; u <= t; u++)
-                    {
-                        long kvOff = (long)(b * s.Seq + u) * s.KvStride + g * hd;
-                        float* vu = (float*)pv + kvOff, dvu = (float*)pdv + kvOff;
-                        float d = Kernels.Dot(dot, vu, hd);
-                        Kernels.Axpy(p[u], dot, dvu, hd);
-                        dp[u] = d;
-                        pd += p[u] * d;
-                    }
-                    new Span<float>(dqt, hd).Clear();
-                    for (int u = 0; u <= t; u++)
-                    {
-                        float ds = p[u] * (dp[u] - pd) * s.Scale;
-                        long kvOff = (long)(b * s.Seq + u) * s.KvStride + g * hd;
-                        float* ku = (float*)pk + kvOff, dku = (float*)pdk + kvOff;
-                        Kernels.Axpy(ds, ku, dqt, hd);
-                        Kernels.Axpy(ds, qt, dku, hd);
-                    }
+                    int rows = Math.Min(RowBlock, t - t0);
+                    Gemm.Multiply(null, rows, t0 + rows, hd, doh + (long)t0 * qs, qs, false, vh, kvs, true, ds + (long)t0 * t, t, false);
                 }
+                for (int r = 0; r < t; r++)
+                {
+                    float* pr = p + (long)r * t, dr = ds + (long)r * t;
+                    float pd = 0;
+                    for (int u = 0; u <= r; u++) pd += pr[u] * dr[u];
+                    for (int u = 0; u <= r; u++) dr[u] = pr[u] * (dr[u] - pd) * s.Scale;
+                    new Span<float>(dr + r + 1, t - r - 1).Clear();
+                }
+                // dQ = dS·K; dK (+)= dSᵀ·Q and dV (+)= Pᵀ·dO, where key u only meets queries t ≥ u.
+                for (int t0 = 0; t0 < t; t0 += RowBlock)
+                {
+                    int rows = Math.Min(RowBlock, t - t0);
+                    Gemm.Multiply(null, rows, hd, t0 + rows, ds + (long)t0 * t, t, false, kh, kvs, false, dqh + (long)t0 * qs, qs, false);
+                    long diag = (long)t0 * t + t0;
+                    Gemm.Multiply(null, rows, hd, t - t0, ds + diag, t, true, qh + (long)t0 * qs, qs, false, dkh + (long)t0 * kvs, kvs, !first);
+                    Gemm.Multiply(null, rows, hd, t - t0, p + diag, t, true, doh + (long)t0 * qs, qs, false, dvh + (long)t0 * kvs, kvs, !first);
+                }
+            }
         });
     }
 }
