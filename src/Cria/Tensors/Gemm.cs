@@ -12,13 +12,13 @@ namespace Cria.Tensors;
 public static unsafe class Gemm
 {
     /// <summary>K-block: a kc × 32 B sliver (32 KB) stays in the 48 KB L1d while A slivers stream from L2.</summary>
-    public const int KcMax = 256;
+    public const int KcMax = 320;
 
     /// <summary>M-block: mc × kc of packed A (~170 KB) stays in the 2 MB L2.</summary>
     public const int McMax = 168;
 
     /// <summary>N-block: the shared B panel, kc × nc (~4 MB), lives in L2/L3.</summary>
-    public const int NcMax = 4096;
+    public const int NcMax = 8192;
 
     [ThreadStatic] private static GemmJob? _job;
 

@@ -14,29 +14,31 @@ internal static unsafe class GemmPacking
     /// </summary>
     public static void PackA(float* a, long lda, bool transA, int i0, int rows, int p0, int kc, int mr, float* dst)
     {
+        float** src = stackalloc float*[mr];
         for (int s = 0; s < rows; s += mr)
         {
             int h = Math.Min(mr, rows - s);
             float* d = dst + (long)s * kc;
             if (transA)
             {
-                float* src = a + (long)p0 * lda + i0 + s;
-                for (int p = 0; p < kc; p++, src += lda, d += mr)
+                float* col = a + (long)p0 * lda + i0 + s;
+                for (int p = 0; p < kc; p++, col += lda, d += mr)
                 {
                     int i = 0;
-                    for (; i < h; i++) d[i] = src[i];
+                    for (; i < h; i++) d[i] = col[i];
                     for (; i < mr; i++) d[i] = 0f;
                 }
             }
             else
             {
-                for (int i = 0; i < h; i++)
+                // One source row per tile row, read in step: the packed sliver is written in order.
+                for (int i = 0; i < h; i++) src[i] = a + (long)(i0 + s + i) * lda + p0;
+                for (int p = 0; p < kc; p++, d += mr)
                 {
-                    float* src = a + (long)(i0 + s + i) * lda + p0;
-                    for (int p = 0; p < kc; p++) d[p * mr + i] = src[p];
+                    int i = 0;
+                    for (; i < h; i++) d[i] = src[i][p];
+                    for (; i < mr; i++) d[i] = 0f;
                 }
-                for (int i = h; i < mr; i++)
-                    for (int p = 0; p < kc; p++) d[p * mr + i] = 0f;
             }
         }
     }
@@ -49,13 +51,14 @@ internal static unsafe class GemmPacking
     {
         if (transB)
         {
-            for (int j = 0; j < cols; j++)
+            float** src = stackalloc float*[nr];
+            for (int j = 0; j < cols; j++) src[j] = b + (long)(j0 + j) * ldb + p0;
+            for (int p = 0; p < kc; p++, dst += nr)
             {
-                float* src = b + (long)(j0 + j) * ldb + p0;
-                for (int p = 0; p < kc; p++) dst[p * nr + j] = src[p];
+                int j = 0;
+                for (; j < cols; j++) dst[j] = src[j][p];
+                for (; j < nr; j++) dst[j] = 0f;
             }
-            for (int j = cols; j < nr; j++)
-                for (int p = 0; p < kc; p++) dst[p * nr + j] = 0f;
         }
         else
         {
