@@ -33,6 +33,8 @@ internal static class TrainSpeedCommand
         // Forward, backward and optimizer timed apart (same work as Trainer.Step with one micro-batch).
         int[] x = new int[batch * seq], y = new int[batch * seq];
         double fwd = 0, bwd = 0, opt = 0;
+        Process self = Process.GetCurrentProcess();
+        TimeSpan cpu0 = self.TotalProcessorTime;
         Stopwatch sw = Stopwatch.StartNew();
         for (int i = 0; i < steps; i++)
         {
@@ -51,6 +53,11 @@ internal static class TrainSpeedCommand
             opt += Stopwatch.GetElapsedTime(t2, t3).TotalSeconds;
         }
         double tps = (double)steps * batch * seq / sw.Elapsed.TotalSeconds;
+        self.Refresh();
+        double cpu = (self.TotalProcessorTime - cpu0).TotalSeconds;
+        // On a shared machine the wall clock counts other people's work too; CPU seconds per step do not.
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"CPU {cpu / steps:F2} s per step ({cpu / sw.Elapsed.TotalSeconds:F2} cores busy of {threads}), load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"per step: forward {fwd / steps:F2} s, backward {bwd / steps:F2} s, clip+AdamW {opt / steps:F2} s"));
         double peak = FmaPeak.Measure(threads);
         double mfu = 6.0 * c.ParameterCount * tps / peak;

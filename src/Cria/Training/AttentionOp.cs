@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Cria.Tensors;
 
 namespace Cria.Training;
@@ -53,20 +54,11 @@ public static unsafe class AttentionOp
     /// <summary>row[u] = softmax(scale·row)[u] over u &lt; len, and 0 for len ≤ u &lt; width.</summary>
     private static void Softmax(float* row, int len, int width, float scale)
     {
-        float max = float.NegativeInfinity;
-        for (int u = 0; u < len; u++)
-        {
-            row[u] *= scale;
-            max = MathF.Max(max, row[u]);
-        }
-        float sum = 0;
-        for (int u = 0; u < len; u++)
-        {
-            row[u] = MathF.Exp(row[u] - max);
-            sum += row[u];
-        }
-        float inv = 1f / sum;
-        for (int u = 0; u < len; u++) row[u] *= inv;
+        Span<float> r = new(row, len);
+        TensorPrimitives.Multiply(r, scale, r);
+        TensorPrimitives.Subtract(r, TensorPrimitives.Max(r), r);
+        TensorPrimitives.Exp(r, r);
+        TensorPrimitives.Multiply(r, 1f / TensorPrimitives.Sum(r), r);
         new Span<float>(row + len, width - len).Clear();
     }
 
@@ -96,11 +88,11 @@ public static unsafe class AttentionOp
                 }
                 for (int r = 0; r < t; r++)
                 {
-                    float* pr = p + (long)r * t, dr = ds + (long)r * t;
-                    float pd = 0;
-                    for (int u = 0; u <= r; u++) pd += pr[u] * dr[u];
-                    for (int u = 0; u <= r; u++) dr[u] = pr[u] * (dr[u] - pd) * s.Scale;
-                    new Span<float>(dr + r + 1, t - r - 1).Clear();
+                    Span<float> pr = new(p + (long)r * t, r + 1), dr = new(ds + (long)r * t, r + 1);
+                    TensorPrimitives.Subtract(dr, TensorPrimitives.Dot(pr, dr), dr);
+                    TensorPrimitives.Multiply(dr, pr, dr);
+                    TensorPrimitives.Multiply(dr, s.Scale, dr);
+                    new Span<float>(ds + (long)r * t + r + 1, t - r - 1).Clear();
                 }
                 // dQ = dS·K; dK (+)= dSᵀ·Q and dV (+)= Pᵀ·dO, where key u only meets queries t ≥ u.
                 for (int t0 = 0; t0 < t; t0 += RowBlock)
