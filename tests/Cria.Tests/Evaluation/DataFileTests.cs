@@ -118,6 +118,12 @@ public class DataFileTests
         File.WriteAllText(tmp.File("open.csv"), "question,answer\n\"never closed,1\n");
         e = Assert.Throws<CriaFormatException>(() => DatasetReader.Read(tmp.File("open.csv")));
         Assert.Contains("open.csv:2", e.Message);
+        Assert.Contains("never closed", e.Message);
+
+        File.WriteAllText(tmp.File("trailing.csv"), "question,answer\nok,0\n\"quoted\" then text,1\n");
+        e = Assert.Throws<CriaFormatException>(() => DatasetReader.Read(tmp.File("trailing.csv")));
+        Assert.Contains("trailing.csv:3", e.Message);
+        Assert.Contains("text after its closing quote", e.Message);
 
         File.WriteAllBytes(tmp.File("junk.parquet"), [.. "PAR1 not really parquet"u8]);
         e = Assert.Throws<CriaFormatException>(() => DatasetReader.Read(tmp.File("junk.parquet")));
