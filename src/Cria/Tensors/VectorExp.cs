@@ -9,7 +9,7 @@ namespace Cria.Tensors;
 /// for e^r (truncation error below 1.2e-7 relative), and 2^n built in the exponent bits. Relative error stays
 /// within 2.5e-7 for x in [-87, 88]; below -87 the result is clamped to e^-87 ≈ 1.6e-38 instead of going subnormal,
 /// which a softmax cannot tell from 0. Several times faster than a call per element, and every lane is computed
-/// alike, so a value's result does not depend on its lane.
+/// alike (the scalar overload too), so a value's result depends neither on its lane nor on the vector width.
 /// </summary>
 public static class VectorExp
 {
@@ -18,6 +18,23 @@ public static class VectorExp
     private const float Ln2Lo = -2.12194440e-4f;       // ln 2 − Ln2Hi
     private const float Low = -87f, High = 88f;
     private const float C2 = 1f / 2, C3 = 1f / 6, C4 = 1f / 24, C5 = 1f / 120, C6 = 1f / 720;
+
+    /// <summary>One value, through the same operations as a vector lane: the same bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Exp(float x)
+    {
+        x = Math.Min(Math.Max(x, Low), High);
+        float n = MathF.Round(x * Log2E, MidpointRounding.ToEven);
+        float r = MathF.FusedMultiplyAdd(n, -Ln2Hi, x);
+        r = MathF.FusedMultiplyAdd(n, -Ln2Lo, r);
+        float p = MathF.FusedMultiplyAdd(C6, r, C5);
+        p = MathF.FusedMultiplyAdd(p, r, C4);
+        p = MathF.FusedMultiplyAdd(p, r, C3);
+        p = MathF.FusedMultiplyAdd(p, r, C2);
+        p = MathF.FusedMultiplyAdd(p, r, 1f);
+        p = MathF.FusedMultiplyAdd(p, r, 1f);
+        return p * BitConverter.Int32BitsToSingle(((int)n + 127) << 23);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x)
