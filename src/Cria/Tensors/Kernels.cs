@@ -120,13 +120,29 @@ public static unsafe class Kernels
         for (int i = 0; i < n; i++) x[i] *= inv;
     }
 
-    /// <summary>gate = silu(gate) * up.</summary>
+    /// <summary>
+    /// gate = silu(gate) * up, with <see cref="VectorExp"/>: every element goes through the same operations whether
+    /// it falls in a vector or in the tail, so a token's result does not depend on how many tokens share the call.
+    /// </summary>
     public static void SwiGlu(float* gate, float* up, int n)
     {
-        for (int i = 0; i < n; i++)
+        int i = 0;
+        if (Simd.Level == SimdLevel.V512)
+            for (; i <= n - 16; i += 16)
+            {
+                Vector512<float> g = Vector512.Load(gate + i);
+                (g / (Vector512<float>.One + VectorExp.Exp(-g)) * Vector512.Load(up + i)).Store(gate + i);
+            }
+        else if (Simd.Level == SimdLevel.V256)
+            for (; i <= n - 8; i += 8)
+            {
+                Vector256<float> g = Vector256.Load(gate + i);
+                (g / (Vector256<float>.One + VectorExp.Exp(-g)) * Vector256.Load(up + i)).Store(gate + i);
+            }
+        for (; i < n; i++)
         {
             float g = gate[i];
-            gate[i] = g / (1f + MathF.Exp(-g)) * up[i];
+            gate[i] = g / (1f + VectorExp.Exp(-g)) * up[i];
         }
     }
 

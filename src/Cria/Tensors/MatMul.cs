@@ -31,7 +31,7 @@ public static unsafe class MatMul
     public static void Forward(WeightTensor w, float* x, int tokens, float* y, WorkerPool? pool = null)
     {
         if (tokens <= 0) return;
-        pool ??= WorkerPool.Shared;
+        pool = (long)w.Rows * w.Cols * tokens < WorkerPool.SerialWork ? WorkerPool.Inline : pool ?? WorkerPool.Shared;
         // One reusable job per calling thread: its delegates are bound once, so a call allocates nothing.
         Job job = _job ??= new Job();
         job.W = w;
