@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -60,6 +61,7 @@ internal sealed unsafe class ActivationBlocks
     }
 
     /// <summary>Quantizes token t of x (row length K).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void QuantizeToken(float* x, int t)
     {
         float* src = x + (long)t * K;

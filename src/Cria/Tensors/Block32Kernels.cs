@@ -42,6 +42,7 @@ internal static unsafe class Block32Kernels
         return (h.GetElement(0) + h.GetElement(1)) + (h.GetElement(2) + h.GetElement(3));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float One<TF, TD>(byte* w, sbyte* xq, float* xd, int nb) where TF : IBlock32 where TD : IInt8Dot
     {
         Vector256<float> acc = default;
@@ -56,6 +57,7 @@ internal static unsafe class Block32Kernels
         return Sum(acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile4x1<TF, TD>(byte* w0, byte* w1, byte* w2, byte* w3, sbyte* xq, float* xd, int nb, float* y)
         where TF : IBlock32 where TD : IInt8Dot
     {
@@ -86,6 +88,7 @@ internal static unsafe class Block32Kernels
         return Acc(TF.Pair<TD>(v, vu, rb, x, xu, tb), Vector256.Create(HalfTable.Read(blk)) * dx, acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile4x4<TF, TD>(byte* w0, byte* w1, byte* w2, byte* w3, ActivationBlocks a, int t, int nb, float* y, int ldy)
         where TF : IBlock32 where TD : IInt8Dot
     {

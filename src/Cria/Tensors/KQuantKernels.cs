@@ -35,6 +35,7 @@ internal static unsafe class KQuantKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Q4K4<TD>(byte* w, int nb, ActivationBlocks a, int t, float* y) where TD : IInt8Dot
     {
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -82,6 +83,7 @@ internal static unsafe class KQuantKernels
         return MathF.FusedMultiplyAdd(-(dx * dmin), msum, sum);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Q6K4<TD>(byte* w, int nb, ActivationBlocks a, int t, float* y) where TD : IInt8Dot
     {
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -153,6 +155,7 @@ internal static unsafe class KQuantKernels
 
     // Q4_K: fp16 d, fp16 dmin, 12 bytes of 6-bit scales/mins for 8 sub-blocks of 32, qs[128]: each 32 bytes hold
     // sub-block 2c in the low nibbles and 2c+1 in the high. value = d·sc·q − dmin·m.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Q4K<TD>(byte* w, int nb, sbyte* xq, float* xd, int* xs) where TD : IInt8Dot
     {
         float sum = 0;
@@ -210,6 +213,7 @@ internal static unsafe class KQuantKernels
     // Q6_K: ql[128] (low 4 bits), qh[64] (high 2 bits), int8 scales[16] for sub-blocks of 16, fp16 d; value =
     // d·sc·(q − 32). Each half of 128 values takes 64 bytes of ql and 32 of qh: value l of the four quarters is
     // ql[l] low, ql[l+32] low, ql[l] high, ql[l+32] high, with qh[l] bits 0-1, 2-3, 4-5, 6-7 on top.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Q6K<TD>(byte* w, int nb, sbyte* xq, float* xd, int* xs) where TD : IInt8Dot
     {
         float sum = 0;
