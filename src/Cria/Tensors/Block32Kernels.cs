@@ -45,6 +45,7 @@ internal static unsafe class Block32Kernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float One<TF, TD>(byte* w, sbyte* xq, float* xd, int nb) where TF : IBlock32 where TD : IInt8Dot
     {
+        float* half = HalfTable.Values;
         Vector256<float> acc = default;
         for (int b = 0; b < nb; b++)
         {
@@ -52,7 +53,7 @@ internal static unsafe class Block32Kernels
             Vector256<sbyte> x = Vector256.Load(xq + b * 32), v = TF.Load(blk);
             TF.PrepareToken<TD>(x, out Vector256<byte> xu, out Vector256<int> tb);
             TF.PrepareRow<TD>(v, out Vector256<byte> vu, out Vector256<int> rb);
-            acc = Acc(TF.Pair<TD>(v, vu, rb, x, xu, tb), Vector256.Create(HalfTable.Read(blk)) * Vector256.Create(xd[b]), acc);
+            acc = Acc(TF.Pair<TD>(v, vu, rb, x, xu, tb), Vector256.Create(HalfTable.Read(half, blk)) * Vector256.Create(xd[b]), acc);
         }
         return Sum(acc);
     }
@@ -61,6 +62,7 @@ internal static unsafe class Block32Kernels
     private static void Tile4x1<TF, TD>(byte* w0, byte* w1, byte* w2, byte* w3, sbyte* xq, float* xd, int nb, float* y)
         where TF : IBlock32 where TD : IInt8Dot
     {
+        float* half = HalfTable.Values;
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         for (int b = 0; b < nb; b++)
         {
@@ -68,10 +70,10 @@ internal static unsafe class Block32Kernels
             Vector256<sbyte> x = Vector256.Load(xq + b * 32);
             TF.PrepareToken<TD>(x, out Vector256<byte> xu, out Vector256<int> tb);
             Vector256<float> dx = Vector256.Create(xd[b]);
-            a0 = Step<TF, TD>(w0 + o, x, xu, tb, dx, a0);
-            a1 = Step<TF, TD>(w1 + o, x, xu, tb, dx, a1);
-            a2 = Step<TF, TD>(w2 + o, x, xu, tb, dx, a2);
-            a3 = Step<TF, TD>(w3 + o, x, xu, tb, dx, a3);
+            a0 = Step<TF, TD>(half, w0 + o, x, xu, tb, dx, a0);
+            a1 = Step<TF, TD>(half, w1 + o, x, xu, tb, dx, a1);
+            a2 = Step<TF, TD>(half, w2 + o, x, xu, tb, dx, a2);
+            a3 = Step<TF, TD>(half, w3 + o, x, xu, tb, dx, a3);
         }
         y[0] = Sum(a0);
         y[1] = Sum(a1);
@@ -80,12 +82,12 @@ internal static unsafe class Block32Kernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Step<TF, TD>(byte* blk, Vector256<sbyte> x, Vector256<byte> xu, Vector256<int> tb, Vector256<float> dx, Vector256<float> acc)
+    private static Vector256<float> Step<TF, TD>(float* half, byte* blk, Vector256<sbyte> x, Vector256<byte> xu, Vector256<int> tb, Vector256<float> dx, Vector256<float> acc)
         where TF : IBlock32 where TD : IInt8Dot
     {
         Vector256<sbyte> v = TF.Load(blk);
         TF.PrepareRow<TD>(v, out Vector256<byte> vu, out Vector256<int> rb);
-        return Acc(TF.Pair<TD>(v, vu, rb, x, xu, tb), Vector256.Create(HalfTable.Read(blk)) * dx, acc);
+        return Acc(TF.Pair<TD>(v, vu, rb, x, xu, tb), Vector256.Create(HalfTable.Read(half, blk)) * dx, acc);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -94,6 +96,7 @@ internal static unsafe class Block32Kernels
     {
         sbyte* q0 = a.Q(t), q1 = a.Q(t + 1), q2 = a.Q(t + 2), q3 = a.Q(t + 3);
         float* d0 = a.D(t), d1 = a.D(t + 1), d2 = a.D(t + 2), d3 = a.D(t + 3);
+        float* half = HalfTable.Values;
         Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
         Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default;
@@ -111,22 +114,22 @@ internal static unsafe class Block32Kernels
 
             Vector256<sbyte> v = TF.Load(w0 + o);
             TF.PrepareRow<TD>(v, out Vector256<byte> vu, out Vector256<int> rb);
-            Vector256<float> dw = Vector256.Create(HalfTable.Read(w0 + o));
+            Vector256<float> dw = Vector256.Create(HalfTable.Read(half, w0 + o));
             a00 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), dw * e0, a00); a01 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), dw * e1, a01);
             a02 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), dw * e2, a02); a03 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), dw * e3, a03);
             v = TF.Load(w1 + o);
             TF.PrepareRow<TD>(v, out vu, out rb);
-            dw = Vector256.Create(HalfTable.Read(w1 + o));
+            dw = Vector256.Create(HalfTable.Read(half, w1 + o));
             a10 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), dw * e0, a10); a11 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), dw * e1, a11);
             a12 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), dw * e2, a12); a13 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), dw * e3, a13);
             v = TF.Load(w2 + o);
             TF.PrepareRow<TD>(v, out vu, out rb);
-            dw = Vector256.Create(HalfTable.Read(w2 + o));
+            dw = Vector256.Create(HalfTable.Read(half, w2 + o));
             a20 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), dw * e0, a20); a21 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), dw * e1, a21);
             a22 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), dw * e2, a22); a23 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), dw * e3, a23);
             v = TF.Load(w3 + o);
             TF.PrepareRow<TD>(v, out vu, out rb);
-            dw = Vector256.Create(HalfTable.Read(w3 + o));
+            dw = Vector256.Create(HalfTable.Read(half, w3 + o));
             a30 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), dw * e0, a30); a31 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), dw * e1, a31);
             a32 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), dw * e2, a32); a33 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), dw * e3, a33);
         }
@@ -143,6 +146,7 @@ internal static unsafe class Block32Kernels
     public static void RowsScalar<TF>(byte* w, long rowBytes, int rows, ActivationBlocks a, float* y, int ldy) where TF : IBlock32
     {
         float* acc = stackalloc float[8];
+        float* half = HalfTable.Values;
         for (int r = 0; r < rows; r++)
         {
             byte* wr = w + r * rowBytes;
@@ -155,7 +159,7 @@ internal static unsafe class Block32Kernels
                 {
                     byte* blk = wr + b * TF.Bytes;
                     sbyte* xb = xq + b * 32;
-                    float scale = HalfTable.Read(blk) * xd[b];
+                    float scale = HalfTable.Read(half, blk) * xd[b];
                     for (int l = 0; l < 8; l++)
                     {
                         int lane = 0;
