@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Cria.Tensors;
 
@@ -110,28 +111,32 @@ internal static unsafe class Block32Kernels
             TF.PrepareToken<TD>(x1, out Vector256<byte> u1, out Vector256<int> b1);
             TF.PrepareToken<TD>(x2, out Vector256<byte> u2, out Vector256<int> b2);
             TF.PrepareToken<TD>(x3, out Vector256<byte> u3, out Vector256<int> b3);
-            Vector256<float> e0 = Vector256.Create(d0[b]), e1 = Vector256.Create(d1[b]), e2 = Vector256.Create(d2[b]), e3 = Vector256.Create(d3[b]);
+            // The four tokens' scales twice over; one multiply gives a row's four scale products d_w·d_x (the same
+            // products the other tiles form one at a time), and an in-lane permute broadcasts each. This moves 12 of
+            // the 16 multiplies per block off the two ports that the dot products, conversions and FMAs also need.
+            Vector128<float> e = Vector128.Create(d0[b], d1[b], d2[b], d3[b]);
+            Vector256<float> e4 = Vector256.Create(e, e);
 
             Vector256<sbyte> v = TF.Load(w0 + o);
             TF.PrepareRow<TD>(v, out Vector256<byte> vu, out Vector256<int> rb);
-            Vector256<float> dw = Vector256.Create(HalfTable.Read(half, w0 + o));
-            a00 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), dw * e0, a00); a01 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), dw * e1, a01);
-            a02 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), dw * e2, a02); a03 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), dw * e3, a03);
+            Vector256<float> p = e4 * Vector256.Create(HalfTable.Read(half, w0 + o));
+            a00 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), Avx.Permute(p, 0x00), a00); a01 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), Avx.Permute(p, 0x55), a01);
+            a02 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), Avx.Permute(p, 0xAA), a02); a03 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), Avx.Permute(p, 0xFF), a03);
             v = TF.Load(w1 + o);
             TF.PrepareRow<TD>(v, out vu, out rb);
-            dw = Vector256.Create(HalfTable.Read(half, w1 + o));
-            a10 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), dw * e0, a10); a11 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), dw * e1, a11);
-            a12 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), dw * e2, a12); a13 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), dw * e3, a13);
+            p = e4 * Vector256.Create(HalfTable.Read(half, w1 + o));
+            a10 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), Avx.Permute(p, 0x00), a10); a11 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), Avx.Permute(p, 0x55), a11);
+            a12 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), Avx.Permute(p, 0xAA), a12); a13 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), Avx.Permute(p, 0xFF), a13);
             v = TF.Load(w2 + o);
             TF.PrepareRow<TD>(v, out vu, out rb);
-            dw = Vector256.Create(HalfTable.Read(half, w2 + o));
-            a20 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), dw * e0, a20); a21 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), dw * e1, a21);
-            a22 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), dw * e2, a22); a23 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), dw * e3, a23);
+            p = e4 * Vector256.Create(HalfTable.Read(half, w2 + o));
+            a20 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), Avx.Permute(p, 0x00), a20); a21 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), Avx.Permute(p, 0x55), a21);
+            a22 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), Avx.Permute(p, 0xAA), a22); a23 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), Avx.Permute(p, 0xFF), a23);
             v = TF.Load(w3 + o);
             TF.PrepareRow<TD>(v, out vu, out rb);
-            dw = Vector256.Create(HalfTable.Read(half, w3 + o));
-            a30 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), dw * e0, a30); a31 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), dw * e1, a31);
-            a32 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), dw * e2, a32); a33 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), dw * e3, a33);
+            p = e4 * Vector256.Create(HalfTable.Read(half, w3 + o));
+            a30 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), Avx.Permute(p, 0x00), a30); a31 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), Avx.Permute(p, 0x55), a31);
+            a32 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), Avx.Permute(p, 0xAA), a32); a33 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), Avx.Permute(p, 0xFF), a33);
         }
         y[0] = Sum(a00); y[1] = Sum(a10); y[2] = Sum(a20); y[3] = Sum(a30);
         y += ldy;
