@@ -118,9 +118,8 @@ public sealed unsafe partial class LlamaModel : IDisposable
         {
             LayerWeights lw = _w.Layers[l];
             for (int t = 0; t < T; t++) Kernels.RmsNorm(b.Xb + (long)t * dim, b.X + (long)t * dim, lw.AttnNorm, dim, c.NormEps);
-            MatMul.Forward(lw.Wq, b.Xb, T, b.Q, Pool);
-            MatMul.Forward(lw.Wk, b.Xb, T, b.K, Pool);
-            MatMul.Forward(lw.Wv, b.Xb, T, b.V, Pool);
+            // q, k and v read the same normed input: one pass over the pool, one rounding of the input to int8.
+            MatMul.Forward(lw.Wq, b.Q, lw.Wk, b.K, lw.Wv, b.V, b.Xb, T, Pool);
             if (lw.Bq != null) AddBias(b.Q, lw.Bq, T);
             if (lw.Bk != null) AddBias(b.K, lw.Bk, T);
             if (lw.Bv != null) AddBias(b.V, lw.Bv, T);
@@ -138,8 +137,7 @@ public sealed unsafe partial class LlamaModel : IDisposable
             Kernels.Add(b.X, b.Proj, T * dim);
 
             for (int t = 0; t < T; t++) Kernels.RmsNorm(b.Xb + (long)t * dim, b.X + (long)t * dim, lw.FfnNorm, dim, c.NormEps);
-            MatMul.Forward(lw.WGate, b.Xb, T, b.Gate, Pool);
-            MatMul.Forward(lw.WUp, b.Xb, T, b.Up, Pool);
+            MatMul.Forward(lw.WGate, b.Gate, lw.WUp, b.Up, b.Xb, T, Pool);
             Kernels.SwiGlu(b.Gate, b.Up, T * c.HiddenDim);
             MatMul.Forward(lw.WDown, b.Gate, T, b.Proj, Pool);
             Kernels.Add(b.X, b.Proj, T * dim);

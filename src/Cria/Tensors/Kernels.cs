@@ -24,6 +24,7 @@ public static unsafe class Kernels
         return s;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Dot512(float* a, float* b, int n)
     {
         Vector512<float> s0 = Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
@@ -41,6 +42,7 @@ public static unsafe class Kernels
         return s;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Dot256(float* a, float* b, int n)
     {
         Vector256<float> s0 = Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
@@ -96,6 +98,7 @@ public static unsafe class Kernels
     }
 
     /// <summary>o = x * w / sqrt(mean(x²) + eps), as LLaMA's RMSNorm (sum accumulated in float64 for stability).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RmsNorm(float* o, float* x, float[] w, int n, float eps)
     {
         double ss = 0;
@@ -105,6 +108,7 @@ public static unsafe class Kernels
     }
 
     /// <summary>In-place softmax over x[0..n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Softmax(float* x, int n)
     {
         float max = float.NegativeInfinity;
@@ -124,6 +128,7 @@ public static unsafe class Kernels
     /// gate = silu(gate) * up, with <see cref="VectorExp"/>: every element goes through the same operations whether
     /// it falls in a vector or in the tail, so a token's result does not depend on how many tokens share the call.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SwiGlu(float* gate, float* up, int n)
     {
         int i = 0;
