@@ -20,7 +20,7 @@ public sealed class EvalSettings : ModelSettings
     public string Tasks { get; set; } = "";
 
     [CommandOption("--data-dir <DIR>")]
-    [Description("Folder holding the datasets as the task files name them (arc_easy/test.jsonl, …).")]
+    [Description("Folder holding the datasets as the task files name them (arc_easy/test.jsonl, …); files found there win. A task whose files are missing is downloaded from its Hugging Face Hub dataset into the HF cache (HF_ENDPOINT, HF_HUB_CACHE/HF_HOME, HF_HUB_OFFLINE=1 for cache only).")]
     public string? DataDir { get; set; }
 
     [CommandOption("--task-dir <DIR>")]
@@ -74,8 +74,8 @@ public sealed class EvalCommand : Command<EvalSettings>
         List<string> folders = s.TaskDir != null ? [s.TaskDir, BuiltInTasks] : [BuiltInTasks];
         TaskLoader loader = new(folders);
         if (names.Length == 0) throw new ArgumentException($"--tasks is required; available tasks: {string.Join(", ", loader.Available())}");
-        string dataDir = s.DataDir ?? throw new ArgumentException("--data-dir DIR is required (the folder with arc_easy/test.jsonl, …)");
-        if (!Directory.Exists(dataDir)) throw new DirectoryNotFoundException($"--data-dir {dataDir} does not exist");
+        if (s.DataDir != null && !Directory.Exists(s.DataDir)) throw new DirectoryNotFoundException($"--data-dir {s.DataDir} does not exist");
+        using TaskDataSource data = new(s.DataDir);
         if (s.BatchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {s.BatchSize}");
         if (s.Output != null) Directory.CreateDirectory(s.Output);
 
@@ -92,7 +92,7 @@ public sealed class EvalCommand : Command<EvalSettings>
             {
                 if (tasks.Any(t => t.Requested == task)) continue;
                 (TaskSpec spec, string? group) = loader.Resolve(task);
-                tasks.Add((task, spec, PreparedTask.Prepare(spec, group, dataDir, s.Seed, s.NumFewshot ?? shots, s.Limit)));
+                tasks.Add((task, spec, PreparedTask.Prepare(spec, group, data.FilesFor(spec, group, cancellationToken), s.Seed, s.NumFewshot ?? shots, s.Limit)));
             }
         }
 
@@ -264,6 +264,7 @@ public sealed class EvalCommand : Command<EvalSettings>
         c["num_fewshot"] = part.NumFewshot;
         if (part.Group != null) c["group_value"] = part.Group;
         c["task_file"] = part.Spec.SourceFile;
+        c["data_source"] = part.DataSource;
         return c;
     }
 

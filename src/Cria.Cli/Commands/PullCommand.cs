@@ -46,7 +46,7 @@ public sealed class PullCommand : AsyncCommand<PullSettings>
         HubPuller puller = new(client, new HubCache(env.CacheDir));
         long start = Stopwatch.GetTimestamp();
         PullResult result = env.Offline
-            ? await puller.PullAsync(reference, selection, NoProgress.Instance, cancellationToken)
+            ? await puller.PullAsync(reference, selection, NoPullProgress.Instance, cancellationToken)
             : await PullProgressDisplay.RunAsync(progress => puller.PullAsync(reference, selection, progress, cancellationToken));
 
         string name = result.Revision == HubModelReference.DefaultRevision ? result.RepoId : $"{result.RepoId}@{result.Revision}";
@@ -73,25 +73,4 @@ public sealed class PullCommand : AsyncCommand<PullSettings>
         >= 1L << 10 => $"{bytes / 1024.0:F1} KiB",
         _ => $"{bytes} B",
     };
-
-    private sealed class NoProgress : IPullProgress
-    {
-        public static readonly NoProgress Instance = new();
-
-        public void Started(HubFile file, long have)
-        {
-        }
-
-        public void Received(HubFile file, long bytes)
-        {
-        }
-
-        public void Finished(HubFile file, bool fromCache)
-        {
-        }
-
-        public void Note(string message)
-        {
-        }
-    }
 }

@@ -22,6 +22,11 @@ public sealed class BatchScheduler : IDisposable
     private readonly Thread _thread;
     private readonly Queue<(long Ticks, int Tokens)> _recent = new();
     private float[] _batchLogits = [];
+    private readonly int[] _stepping;
+    private readonly Action<int> _stepItem;
+
+    /// <summary>Sequences in a step from which their per-token work runs on the worker pool.</summary>
+    private const int ParallelStepMin = 8;
     private bool _stopping;
     private long _prefillTicks, _sampleTicks, _forwardTicks;
     private long _submitted, _rejected, _cancelled, _completed, _promptTokens, _generatedTokens, _steps, _batchedTokens;
@@ -38,6 +43,8 @@ public sealed class BatchScheduler : IDisposable
         _caches = new KvCache[slots];
         for (int i = 0; i < slots; i++) _caches[i] = model.CreateCache(contextLength);
         _slots = new SequenceState?[slots];
+        _stepping = new int[slots];
+        _stepItem = j => _slots[_stepping[j]]!.Step();
         _thread = new Thread(Run) { IsBackground = true, Name = "cria-scheduler" };
         _thread.Start();
     }
@@ -115,11 +122,12 @@ public sealed class BatchScheduler : IDisposable
             catch (Exception e)
             {
                 // An engine failure ends every sequence in flight with the error rather than leaving clients hanging.
+                Exception error = e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : e;
                 for (int i = 0; i < _slots.Length; i++)
                     if (_slots[i] is SequenceState s)
                     {
                         Release(i);
-                        s.Handle.Complete(e);
+                        s.Handle.Complete(error);
                     }
             }
         }
@@ -174,12 +182,17 @@ public sealed class BatchScheduler : IDisposable
         List<int> slotOf = new(_slots.Length);
         int sampled = 0;
         long t0 = Stopwatch.GetTimestamp();
+        // Sampling, detokenizing and stop matching are independent per sequence: spread over the pool when there is
+        // enough of it to pay for waking a helper. Each sequence is stepped by one thread, so nothing depends on which.
+        int stepping = 0;
+        for (int i = 0; i < _slots.Length; i++)
+            if (_slots[i] != null) _stepping[stepping++] = i;
+        if (stepping >= ParallelStepMin) _model.Pool.For(stepping, _stepItem);
+        else for (int j = 0; j < stepping; j++) _slots[_stepping[j]]!.Step();
         for (int i = 0; i < _slots.Length; i++)
         {
             if (_slots[i] is not SequenceState s) continue;
-            int before = s.Handle.Stats.GeneratedTokens;
-            s.Step();
-            sampled += s.Handle.Stats.GeneratedTokens - before;
+            if (s.Emitted) sampled++;
             if (s.NextInput >= 0)
             {
                 inputs.Add(s.NextInput);

@@ -30,6 +30,9 @@ internal sealed class SequenceState
     /// <summary>The token to feed in the next batched forward, or -1 when the sequence has finished.</summary>
     public int NextInput { get; private set; } = -1;
 
+    /// <summary>Whether the last <see cref="Step"/> produced a token.</summary>
+    public bool Emitted { get; private set; }
+
     public SequenceState(ScheduledGeneration handle, KvCache cache, ITokenizer tokenizer, int vocab)
     {
         Handle = handle;
@@ -66,6 +69,7 @@ internal sealed class SequenceState
     public void Step()
     {
         NextInput = -1;
+        Emitted = false;
         if (Handle.Cancel.IsCancellationRequested)
         {
             Finish(FinishReason.Cancelled);
@@ -79,6 +83,7 @@ internal sealed class SequenceState
         }
         Stats.GeneratedTokens++;
         Stats.GeneratedIds.Add(next);
+        Emitted = true;
 
         byte[] bytes = _tokenizer.TokenBytes(next, _previous);
         int needed = _utf8.GetCharCount(bytes, flush: false);

@@ -14,6 +14,7 @@ public sealed class FileSelection
         ["config.json", "generation_config.json", IndexFile, "tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json"];
 
     private readonly GlobPattern[]? _include;
+    private readonly HashSet<string>? _exact;
 
     public FileSelection(IEnumerable<string>? include = null)
     {
@@ -21,13 +22,20 @@ public sealed class FileSelection
         _include = patterns.Length == 0 ? null : patterns.Select(p => new GlobPattern(p)).ToArray();
     }
 
-    public bool IsDefault => _include == null;
+    private FileSelection(HashSet<string> exact) => _exact = exact;
 
-    public string Describe() => _include == null ? "the default files (config, *.safetensors, tokenizer)" : string.Join(", ", _include.Select(p => p.Text));
+    /// <summary>Exactly these repository paths (a dataset's chosen split files), with no pattern syntax.</summary>
+    public static FileSelection Exactly(IEnumerable<string> paths) => new(paths.ToHashSet(StringComparer.Ordinal));
+
+    public bool IsDefault => _include == null && _exact == null;
+
+    public string Describe() => _exact != null ? string.Join(", ", _exact.Order(StringComparer.Ordinal))
+        : _include == null ? "the default files (config, *.safetensors, tokenizer)" : string.Join(", ", _include.Select(p => p.Text));
 
     /// <summary>The files to fetch, before the index (when there is one) narrows the weights.</summary>
     public IReadOnlyList<HubFile> Select(IReadOnlyList<HubFile> files)
     {
+        if (_exact != null) return files.Where(f => _exact.Contains(f.Path)).ToList();
         if (_include != null) return files.Where(f => _include.Any(p => p.IsMatch(f.Path))).ToList();
         bool hasIndex = files.Any(f => f.Path == IndexFile);
         bool hasSingle = files.Any(f => f.Path == "model.safetensors");
@@ -36,13 +44,14 @@ public sealed class FileSelection
 
     /// <summary>Drops root safetensors the index does not name (default selection only).</summary>
     public IReadOnlyList<HubFile> NarrowByIndex(IReadOnlyList<HubFile> selected, IReadOnlySet<string> shards) =>
-        _include != null ? selected : selected.Where(f => !IsRootSafetensors(f.Path) || shards.Contains(f.Path)).ToList();
+        !IsDefault ? selected : selected.Where(f => !IsRootSafetensors(f.Path) || shards.Contains(f.Path)).ToList();
 
     /// <summary>Whether a snapshot already holds what this selection asks for (offline mode has no listing to compare with).</summary>
     public bool Satisfied(string snapshot)
     {
         string[] present = Directory.EnumerateFiles(snapshot, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(snapshot, f).Replace('\\', '/')).ToArray();
+        if (_exact != null) return _exact.All(present.Contains);
         if (_include != null) return present.Any(p => _include.Any(g => g.IsMatch(p)));
         return present.Contains("config.json") && present.Any(IsRootSafetensors);
     }

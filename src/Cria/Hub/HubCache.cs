@@ -7,13 +7,16 @@ namespace Cria.Hub;
 /// <c>{root}/models--{org}--{name}/blobs/{etag}</c> holds each file's content once,
 /// <c>snapshots/{commit}/{path}</c> are relative symbolic links to those blobs (copies where links are not allowed),
 /// and <c>refs/{revision}</c> holds the commit a branch or tag pointed to when it was last pulled.
-/// Downloads in progress are <c>blobs/{etag}.incomplete</c>.
+/// Downloads in progress are <c>blobs/{etag}.incomplete</c>. Datasets live beside models as <c>datasets--{org}--{name}</c>.
 /// </summary>
-public sealed class HubCache(string root)
+public sealed class HubCache(string root, HubRepoKind kind = HubRepoKind.Model)
 {
     public string Root { get; } = Path.GetFullPath(root);
 
-    public string RepoFolder(string repoId) => Path.Combine(Root, "models--" + repoId.Replace("/", "--", StringComparison.Ordinal));
+    public HubRepoKind Kind { get; } = kind;
+
+    public string RepoFolder(string repoId) =>
+        Path.Combine(Root, (Kind == HubRepoKind.Dataset ? "datasets--" : "models--") + repoId.Replace("/", "--", StringComparison.Ordinal));
 
     public string BlobPath(string repoId, string key) => Path.Combine(RepoFolder(repoId), "blobs", key);
 

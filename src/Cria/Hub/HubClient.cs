@@ -21,6 +21,9 @@ public sealed class HubClient : IDisposable
 
     public HubEnvironment Environment { get; }
 
+    /// <summary>Whether repository names are models or datasets (their API and download URLs differ).</summary>
+    public HubRepoKind Kind { get; init; } = HubRepoKind.Model;
+
     /// <summary>How long a listing or HEAD may take in all, and how long a download may receive nothing.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -43,7 +46,7 @@ public sealed class HubClient : IDisposable
 
     public async Task<HubRepoInfo> GetRepoInfoAsync(string repoId, string revision, CancellationToken cancel)
     {
-        Uri uri = new(_endpoint, $"api/models/{repoId}/revision/{Uri.EscapeDataString(revision)}?blobs=true");
+        Uri uri = new(_endpoint, $"api/{(Kind == HubRepoKind.Dataset ? "datasets" : "models")}/{repoId}/revision/{Uri.EscapeDataString(revision)}?blobs=true");
         using CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         timeout.CancelAfter(Timeout);
         try
@@ -100,7 +103,7 @@ public sealed class HubClient : IDisposable
     }
 
     private Uri ResolveUri(string repoId, string revision, string path) =>
-        new(_endpoint, $"{repoId}/resolve/{Uri.EscapeDataString(revision)}/{string.Join('/', path.Split('/').Select(Uri.EscapeDataString))}");
+        new(_endpoint, $"{(Kind == HubRepoKind.Dataset ? "datasets/" : "")}{repoId}/resolve/{Uri.EscapeDataString(revision)}/{string.Join('/', path.Split('/').Select(Uri.EscapeDataString))}");
 
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri uri, long offset, bool followRedirects, CancellationToken token, CancellationToken userCancel)
     {
@@ -143,7 +146,7 @@ public sealed class HubClient : IDisposable
     {
         string why = e.InnerException?.Message ?? e.Message;
         return new HubException($"cannot reach {uri.GetLeftPart(UriPartial.Authority)} ({why}); check the network connection, " +
-            "or set CRIA_OFFLINE=1 to use only models already in the cache", e);
+            "or set CRIA_OFFLINE=1 to use only what is already in the cache", e);
     }
 
     private HubException Failure(HttpResponseMessage r, string repoId, string what, string? path)
@@ -151,13 +154,13 @@ public sealed class HubClient : IDisposable
         int code = (int)r.StatusCode;
         string? errorCode = Header(r, "X-Error-Code");
         string? serverMessage = Header(r, "X-Error-Message");
-        string page = $"{Environment.Endpoint}/{repoId}";
+        string page = $"{Environment.Endpoint}/{(Kind == HubRepoKind.Dataset ? "datasets/" : "")}{repoId}";
         string tokenHint = Environment.Token == null
             ? "set HF_TOKEN to an access token of an account that has access (see https://huggingface.co/settings/tokens)"
             : "the token in HF_TOKEN was sent but does not give access to it";
         string message = (code, errorCode) switch
         {
-            (_, "GatedRepo") or (403, _) => $"{what}: access denied (HTTP {code}): {repoId} is a gated model — accept its terms at {page} and {tokenHint}",
+            (_, "GatedRepo") or (403, _) => $"{what}: access denied (HTTP {code}): {repoId} is gated — accept its terms at {page} and {tokenHint}",
             (401, _) => $"{what}: unauthorized (HTTP 401): {repoId} does not exist, or it is private or gated — check the name; if it exists, {tokenHint}",
             (404, "RevisionNotFound") => $"{what}: revision not found on {Environment.Endpoint} (HTTP 404)",
             (404, "EntryNotFound") => $"{what}: file not found in the repository (HTTP 404)",

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Cria.Generation;
 using Cria.Tensors;
 
@@ -20,9 +19,6 @@ public sealed unsafe partial class LlamaModel : IDisposable
     private readonly float _attentionScale;
     private int _attentionLayer;
     private ForwardBuffers? _attentionBuffers;
-
-    [ThreadStatic] private static float* _scores;
-    [ThreadStatic] private static int _scoresLength;
 
     public LlamaConfig Config { get; }
     public WorkerPool Pool { get; set; } = WorkerPool.Shared;
@@ -46,7 +42,7 @@ public sealed unsafe partial class LlamaModel : IDisposable
     {
         int ctx = contextLength ?? Config.MaxSeqLen;
         if (ctx < 1 || ctx > 1 << 24) throw new ArgumentOutOfRangeException(nameof(contextLength), $"context length {ctx} is out of range");
-        return new KvCache(Config.Layers, ctx, Config.KvDim);
+        return new KvCache(Config.Layers, ctx, Config.KvHeads, Config.HeadDim);
     }
 
     /// <summary>
@@ -118,14 +114,12 @@ public sealed unsafe partial class LlamaModel : IDisposable
             _rope.Angles(_rowPositions[t], b.Cos + t * pairs, b.Sin + t * pairs);
         }
 
-        long rowBytes = (long)c.KvDim * sizeof(float);
         for (int l = 0; l < c.Layers; l++)
         {
             LayerWeights lw = _w.Layers[l];
             for (int t = 0; t < T; t++) Kernels.RmsNorm(b.Xb + (long)t * dim, b.X + (long)t * dim, lw.AttnNorm, dim, c.NormEps);
-            MatMul.Forward(lw.Wq, b.Xb, T, b.Q, Pool);
-            MatMul.Forward(lw.Wk, b.Xb, T, b.K, Pool);
-            MatMul.Forward(lw.Wv, b.Xb, T, b.V, Pool);
+            // q, k and v read the same normed input: one pass over the pool, one rounding of the input to int8.
+            MatMul.Forward(lw.Wq, b.Q, lw.Wk, b.K, lw.Wv, b.V, b.Xb, T, Pool);
             if (lw.Bq != null) AddBias(b.Q, lw.Bq, T);
             if (lw.Bk != null) AddBias(b.K, lw.Bk, T);
             if (lw.Bv != null) AddBias(b.V, lw.Bv, T);
@@ -135,8 +129,7 @@ public sealed unsafe partial class LlamaModel : IDisposable
                 float* cos = b.Cos + t * pairs, sin = b.Sin + t * pairs;
                 for (int h = 0; h < c.Heads; h++) _rope.Rotate(b.Q + (long)t * c.QDim + h * c.HeadDim, cos, sin);
                 for (int h = 0; h < c.KvHeads; h++) _rope.Rotate(b.K + (long)t * c.KvDim + h * c.HeadDim, cos, sin);
-                Buffer.MemoryCopy(b.K + (long)t * c.KvDim, _rowCaches[t].Keys(l, _rowPositions[t]), rowBytes, rowBytes);
-                Buffer.MemoryCopy(b.V + (long)t * c.KvDim, _rowCaches[t].Values(l, _rowPositions[t]), rowBytes, rowBytes);
+                _rowCaches[t].Write(l, _rowPositions[t], b.K + (long)t * c.KvDim, b.V + (long)t * c.KvDim);
             }
 
             Attention(l, T, b);
@@ -144,8 +137,7 @@ public sealed unsafe partial class LlamaModel : IDisposable
             Kernels.Add(b.X, b.Proj, T * dim);
 
             for (int t = 0; t < T; t++) Kernels.RmsNorm(b.Xb + (long)t * dim, b.X + (long)t * dim, lw.FfnNorm, dim, c.NormEps);
-            MatMul.Forward(lw.WGate, b.Xb, T, b.Gate, Pool);
-            MatMul.Forward(lw.WUp, b.Xb, T, b.Up, Pool);
+            MatMul.Forward(lw.WGate, b.Gate, lw.WUp, b.Up, b.Xb, T, Pool);
             Kernels.SwiGlu(b.Gate, b.Up, T * c.HiddenDim);
             MatMul.Forward(lw.WDown, b.Gate, T, b.Proj, Pool);
             Kernels.Add(b.X, b.Proj, T * dim);
@@ -166,42 +158,6 @@ public sealed unsafe partial class LlamaModel : IDisposable
     {
         fixed (float* pb = bias)
             for (int t = 0; t < tokens; t++) Kernels.Add(y + (long)t * bias.Length, pb, bias.Length);
-    }
-
-    /// <summary>Causal grouped-query attention for each (row, head), parallel over both; row t sees its cache up to its position.</summary>
-    private void Attention(int layer, int T, ForwardBuffers b)
-    {
-        _attentionLayer = layer;
-        _attentionBuffers = b;
-        Pool.For(T * Config.Heads, _attentionItem);
-        _attentionBuffers = null;
-    }
-
-    // The per-item body is a method bound once (no closure per call), so decoding allocates nothing per token.
-    private void AttentionItem(int item)
-    {
-        LlamaConfig c = Config;
-        int heads = c.Heads, hd = c.HeadDim;
-        int t = item / heads, h = item % heads;
-        int len = _rowPositions[t] + 1;
-        float* scores = Scores(len);
-        ForwardBuffers b = _attentionBuffers!;
-        float* qh = b.Q + (long)t * c.QDim + h * hd;
-        int kvOffset = h / (heads / c.KvHeads) * hd;
-        float* o = b.Att + (long)t * c.QDim + h * hd;
-        HeadAttention.Attend(qh, _rowCaches[t], _attentionLayer, kvOffset, len, hd, _attentionScale, scores, o);
-    }
-
-    private static float* Scores(int length)
-    {
-        if (_scoresLength < length)
-        {
-            if (_scores != null) NativeMemory.AlignedFree(_scores);
-            int size = Math.Max(length, 1024);
-            _scores = (float*)NativeMemory.AlignedAlloc((nuint)(size * sizeof(float)), 64);
-            _scoresLength = size;
-        }
-        return _scores;
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -25,10 +26,13 @@ internal sealed unsafe class ActivationBlocks
 
     public int BlocksPerToken => K / Block;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public sbyte* Q(int token) => _q + (long)token * K;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float* D(int token) => _d + (long)token * BlocksPerToken;
 
     /// <summary>Σ of each 16 values (blocks of 256 only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int* Sums(int token) => _sums + (long)token * (K / 16);
 
     /// <summary>Makes room for tokens×k values; grows only, so steady-state decoding allocates nothing.</summary>
@@ -60,6 +64,7 @@ internal sealed unsafe class ActivationBlocks
     }
 
     /// <summary>Quantizes token t of x (row length K).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void QuantizeToken(float* x, int t)
     {
         float* src = x + (long)t * K;
@@ -88,6 +93,7 @@ internal sealed unsafe class ActivationBlocks
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float MaxAbs32(float* x)
     {
         float amax = 0;
@@ -104,6 +110,7 @@ internal sealed unsafe class ActivationBlocks
         return amax;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Round32(float* x, float id, sbyte* q)
     {
         if (Vector256.IsHardwareAccelerated)
@@ -121,6 +128,7 @@ internal sealed unsafe class ActivationBlocks
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void QuantizeBlock32(float* x, sbyte* q, float* d)
     {
         float amax = MaxAbs32(x);

@@ -37,34 +37,27 @@ internal readonly unsafe struct Q8_0Block : IBlock32
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<sbyte> Load(byte* block) => Vector256.Load((sbyte*)(block + 2));
 
-    // With VNNI: Σ w·x = Σ w·(x+128) − 128·Σ w; the second term is per row, and it seeds the accumulator.
-    // With AVX2 (which would saturate on x+128): |w| · (x with w's sign).
+    // With VNNI: Σ w·x = Σ (w+128)·x − 128·Σ x; the second term is per token (shared by every row of a tile, and
+    // by every row of a matrix when decoding), and it seeds the accumulator, so a row costs one XOR and one VPDPBUSD.
+    // With AVX2 (which would saturate on w+128): |w| · (x with w's sign).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void PrepareRow<TD>(Vector256<sbyte> w, out Vector256<byte> wu, out Vector256<int> rowBase) where TD : IInt8Dot
     {
-        if (TD.FullRangeUnsigned)
-        {
-            wu = default;
-            rowBase = Vector256<int>.Zero - TD.Dot(Vector256<int>.Zero, Vector256.Create((byte)0x80), w);
-        }
-        else
-        {
-            wu = Avx2.Abs(w);
-            rowBase = default;
-        }
+        wu = TD.FullRangeUnsigned ? (w.AsByte() ^ Vector256.Create((byte)0x80)) : Avx2.Abs(w);
+        rowBase = default;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void PrepareToken<TD>(Vector256<sbyte> x, out Vector256<byte> xu, out Vector256<int> tokenBase) where TD : IInt8Dot
     {
-        xu = TD.FullRangeUnsigned ? (x.AsByte() ^ Vector256.Create((byte)0x80)) : default;
-        tokenBase = default;
+        xu = default;
+        tokenBase = TD.FullRangeUnsigned ? Vector256<int>.Zero - TD.Dot(Vector256<int>.Zero, Vector256.Create((byte)0x80), x) : default;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Pair<TD>(Vector256<sbyte> w, Vector256<byte> wu, Vector256<int> rowBase,
         Vector256<sbyte> x, Vector256<byte> xu, Vector256<int> tokenBase) where TD : IInt8Dot
-        => TD.FullRangeUnsigned ? TD.Dot(rowBase, xu, w) : TD.Dot(Vector256<int>.Zero, wu, Avx2.Sign(x, w));
+        => TD.FullRangeUnsigned ? TD.Dot(tokenBase, wu, x) : TD.Dot(Vector256<int>.Zero, wu, Avx2.Sign(x, w));
 
     public static int Value(byte* block, int i) => ((sbyte*)(block + 2))[i];
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Cria.Tensors;
 
@@ -42,8 +43,10 @@ internal static unsafe class Block32Kernels
         return (h.GetElement(0) + h.GetElement(1)) + (h.GetElement(2) + h.GetElement(3));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float One<TF, TD>(byte* w, sbyte* xq, float* xd, int nb) where TF : IBlock32 where TD : IInt8Dot
     {
+        float* half = HalfTable.Values;
         Vector256<float> acc = default;
         for (int b = 0; b < nb; b++)
         {
@@ -51,14 +54,16 @@ internal static unsafe class Block32Kernels
             Vector256<sbyte> x = Vector256.Load(xq + b * 32), v = TF.Load(blk);
             TF.PrepareToken<TD>(x, out Vector256<byte> xu, out Vector256<int> tb);
             TF.PrepareRow<TD>(v, out Vector256<byte> vu, out Vector256<int> rb);
-            acc = Acc(TF.Pair<TD>(v, vu, rb, x, xu, tb), Vector256.Create(HalfTable.Read(blk)) * Vector256.Create(xd[b]), acc);
+            acc = Acc(TF.Pair<TD>(v, vu, rb, x, xu, tb), Vector256.Create(HalfTable.Read(half, blk)) * Vector256.Create(xd[b]), acc);
         }
         return Sum(acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile4x1<TF, TD>(byte* w0, byte* w1, byte* w2, byte* w3, sbyte* xq, float* xd, int nb, float* y)
         where TF : IBlock32 where TD : IInt8Dot
     {
+        float* half = HalfTable.Values;
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         for (int b = 0; b < nb; b++)
         {
@@ -66,10 +71,10 @@ internal static unsafe class Block32Kernels
             Vector256<sbyte> x = Vector256.Load(xq + b * 32);
             TF.PrepareToken<TD>(x, out Vector256<byte> xu, out Vector256<int> tb);
             Vector256<float> dx = Vector256.Create(xd[b]);
-            a0 = Step<TF, TD>(w0 + o, x, xu, tb, dx, a0);
-            a1 = Step<TF, TD>(w1 + o, x, xu, tb, dx, a1);
-            a2 = Step<TF, TD>(w2 + o, x, xu, tb, dx, a2);
-            a3 = Step<TF, TD>(w3 + o, x, xu, tb, dx, a3);
+            a0 = Step<TF, TD>(half, w0 + o, x, xu, tb, dx, a0);
+            a1 = Step<TF, TD>(half, w1 + o, x, xu, tb, dx, a1);
+            a2 = Step<TF, TD>(half, w2 + o, x, xu, tb, dx, a2);
+            a3 = Step<TF, TD>(half, w3 + o, x, xu, tb, dx, a3);
         }
         y[0] = Sum(a0);
         y[1] = Sum(a1);
@@ -78,19 +83,21 @@ internal static unsafe class Block32Kernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Step<TF, TD>(byte* blk, Vector256<sbyte> x, Vector256<byte> xu, Vector256<int> tb, Vector256<float> dx, Vector256<float> acc)
+    private static Vector256<float> Step<TF, TD>(float* half, byte* blk, Vector256<sbyte> x, Vector256<byte> xu, Vector256<int> tb, Vector256<float> dx, Vector256<float> acc)
         where TF : IBlock32 where TD : IInt8Dot
     {
         Vector256<sbyte> v = TF.Load(blk);
         TF.PrepareRow<TD>(v, out Vector256<byte> vu, out Vector256<int> rb);
-        return Acc(TF.Pair<TD>(v, vu, rb, x, xu, tb), Vector256.Create(HalfTable.Read(blk)) * dx, acc);
+        return Acc(TF.Pair<TD>(v, vu, rb, x, xu, tb), Vector256.Create(HalfTable.Read(half, blk)) * dx, acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile4x4<TF, TD>(byte* w0, byte* w1, byte* w2, byte* w3, ActivationBlocks a, int t, int nb, float* y, int ldy)
         where TF : IBlock32 where TD : IInt8Dot
     {
         sbyte* q0 = a.Q(t), q1 = a.Q(t + 1), q2 = a.Q(t + 2), q3 = a.Q(t + 3);
         float* d0 = a.D(t), d1 = a.D(t + 1), d2 = a.D(t + 2), d3 = a.D(t + 3);
+        float* half = HalfTable.Values;
         Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
         Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default;
@@ -104,28 +111,32 @@ internal static unsafe class Block32Kernels
             TF.PrepareToken<TD>(x1, out Vector256<byte> u1, out Vector256<int> b1);
             TF.PrepareToken<TD>(x2, out Vector256<byte> u2, out Vector256<int> b2);
             TF.PrepareToken<TD>(x3, out Vector256<byte> u3, out Vector256<int> b3);
-            Vector256<float> e0 = Vector256.Create(d0[b]), e1 = Vector256.Create(d1[b]), e2 = Vector256.Create(d2[b]), e3 = Vector256.Create(d3[b]);
+            // The four tokens' scales twice over; one multiply gives a row's four scale products d_w·d_x (the same
+            // products the other tiles form one at a time), and an in-lane permute broadcasts each. This moves 12 of
+            // the 16 multiplies per block off the two ports that the dot products, conversions and FMAs also need.
+            Vector128<float> e = Vector128.Create(d0[b], d1[b], d2[b], d3[b]);
+            Vector256<float> e4 = Vector256.Create(e, e);
 
             Vector256<sbyte> v = TF.Load(w0 + o);
             TF.PrepareRow<TD>(v, out Vector256<byte> vu, out Vector256<int> rb);
-            Vector256<float> dw = Vector256.Create(HalfTable.Read(w0 + o));
-            a00 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), dw * e0, a00); a01 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), dw * e1, a01);
-            a02 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), dw * e2, a02); a03 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), dw * e3, a03);
+            Vector256<float> p = e4 * Vector256.Create(HalfTable.Read(half, w0 + o));
+            a00 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), Avx.Permute(p, 0x00), a00); a01 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), Avx.Permute(p, 0x55), a01);
+            a02 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), Avx.Permute(p, 0xAA), a02); a03 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), Avx.Permute(p, 0xFF), a03);
             v = TF.Load(w1 + o);
             TF.PrepareRow<TD>(v, out vu, out rb);
-            dw = Vector256.Create(HalfTable.Read(w1 + o));
-            a10 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), dw * e0, a10); a11 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), dw * e1, a11);
-            a12 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), dw * e2, a12); a13 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), dw * e3, a13);
+            p = e4 * Vector256.Create(HalfTable.Read(half, w1 + o));
+            a10 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), Avx.Permute(p, 0x00), a10); a11 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), Avx.Permute(p, 0x55), a11);
+            a12 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), Avx.Permute(p, 0xAA), a12); a13 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), Avx.Permute(p, 0xFF), a13);
             v = TF.Load(w2 + o);
             TF.PrepareRow<TD>(v, out vu, out rb);
-            dw = Vector256.Create(HalfTable.Read(w2 + o));
-            a20 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), dw * e0, a20); a21 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), dw * e1, a21);
-            a22 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), dw * e2, a22); a23 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), dw * e3, a23);
+            p = e4 * Vector256.Create(HalfTable.Read(half, w2 + o));
+            a20 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), Avx.Permute(p, 0x00), a20); a21 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), Avx.Permute(p, 0x55), a21);
+            a22 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), Avx.Permute(p, 0xAA), a22); a23 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), Avx.Permute(p, 0xFF), a23);
             v = TF.Load(w3 + o);
             TF.PrepareRow<TD>(v, out vu, out rb);
-            dw = Vector256.Create(HalfTable.Read(w3 + o));
-            a30 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), dw * e0, a30); a31 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), dw * e1, a31);
-            a32 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), dw * e2, a32); a33 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), dw * e3, a33);
+            p = e4 * Vector256.Create(HalfTable.Read(half, w3 + o));
+            a30 = Acc(TF.Pair<TD>(v, vu, rb, x0, u0, b0), Avx.Permute(p, 0x00), a30); a31 = Acc(TF.Pair<TD>(v, vu, rb, x1, u1, b1), Avx.Permute(p, 0x55), a31);
+            a32 = Acc(TF.Pair<TD>(v, vu, rb, x2, u2, b2), Avx.Permute(p, 0xAA), a32); a33 = Acc(TF.Pair<TD>(v, vu, rb, x3, u3, b3), Avx.Permute(p, 0xFF), a33);
         }
         y[0] = Sum(a00); y[1] = Sum(a10); y[2] = Sum(a20); y[3] = Sum(a30);
         y += ldy;
@@ -140,6 +151,7 @@ internal static unsafe class Block32Kernels
     public static void RowsScalar<TF>(byte* w, long rowBytes, int rows, ActivationBlocks a, float* y, int ldy) where TF : IBlock32
     {
         float* acc = stackalloc float[8];
+        float* half = HalfTable.Values;
         for (int r = 0; r < rows; r++)
         {
             byte* wr = w + r * rowBytes;
@@ -152,7 +164,7 @@ internal static unsafe class Block32Kernels
                 {
                     byte* blk = wr + b * TF.Bytes;
                     sbyte* xb = xq + b * 32;
-                    float scale = HalfTable.Read(blk) * xd[b];
+                    float scale = HalfTable.Read(half, blk) * xd[b];
                     for (int l = 0; l < 8; l++)
                     {
                         int lane = 0;

@@ -37,6 +37,7 @@ internal static unsafe class DotKernels
         return s;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block512(float* w, int rows, float* x, int tokens, int k, float* y, int ldy)
     {
         int kv = k & ~15;
@@ -112,6 +113,7 @@ internal static unsafe class DotKernels
         yt[3] = Tail(w3, xt, kv, k, Vector512.Sum(a3));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block256(float* w, int rows, float* x, int tokens, int k, float* y, int ldy)
     {
         int kv = k & ~7;

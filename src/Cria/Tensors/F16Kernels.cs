@@ -58,6 +58,7 @@ internal static unsafe class F16Kernels
         return s;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows512(byte* w, long rowBytes, int rows, int k, float* x, float* y)
     {
         int kv = k & ~15, r = 0;
@@ -87,6 +88,7 @@ internal static unsafe class F16Kernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows256(byte* w, long rowBytes, int rows, int k, float* x, float* y)
     {
         int kv = k & ~7, r = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Cria.Tensors;
@@ -18,5 +19,13 @@ internal static unsafe class HalfTable
     }
 
     /// <summary>The fp16 value stored little-endian at p.</summary>
-    public static float Read(byte* p) => Values[BitConverter.IsLittleEndian ? *(ushort*)p : p[0] | (p[1] << 8)];
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Read(byte* p) => Read(Values, p);
+
+    /// <summary>
+    /// The same from <paramref name="table"/> = <see cref="Values"/>, which a kernel reads once: kernels compiled fully
+    /// optimized on their first call (before this class is initialized) do not inline a method that reads its statics.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Read(float* table, byte* p) => table[BitConverter.IsLittleEndian ? *(ushort*)p : p[0] | (p[1] << 8)];
 }

@@ -35,8 +35,10 @@ internal static unsafe class KQuantKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Q4K4<TD>(byte* w, int nb, ActivationBlocks a, int t, float* y) where TD : IInt8Dot
     {
+        float* half = HalfTable.Values;
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         Vector256<byte> mask = Vector256.Create((byte)0x0F);
         sbyte* x0 = a.Q(t), x1 = a.Q(t + 1), x2 = a.Q(t + 2), x3 = a.Q(t + 3);
@@ -61,7 +63,7 @@ internal static unsafe class KQuantKernels
                 c2 = TD.DotScaled(TD.DotScaled(c2, Avx2.MultiplyAddAdjacent(lo, Vector256.Load(x2 + o)), va), Avx2.MultiplyAddAdjacent(hi, Vector256.Load(x2 + o + 32)), vb);
                 c3 = TD.DotScaled(TD.DotScaled(c3, Avx2.MultiplyAddAdjacent(lo, Vector256.Load(x3 + o)), va), Avx2.MultiplyAddAdjacent(hi, Vector256.Load(x3 + o + 32)), vb);
             }
-            float dw = HalfTable.Read(blk), dmin = HalfTable.Read(blk + 2);
+            float dw = HalfTable.Read(half, blk), dmin = HalfTable.Read(half, blk + 2);
             s0 = Q4KFinish(s0, Sum(c0), mins, a.Sums(t) + b * 16, a.D(t)[b], dw, dmin);
             s1 = Q4KFinish(s1, Sum(c1), mins, a.Sums(t + 1) + b * 16, a.D(t + 1)[b], dw, dmin);
             s2 = Q4KFinish(s2, Sum(c2), mins, a.Sums(t + 2) + b * 16, a.D(t + 2)[b], dw, dmin);
@@ -82,8 +84,10 @@ internal static unsafe class KQuantKernels
         return MathF.FusedMultiplyAdd(-(dx * dmin), msum, sum);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Q6K4<TD>(byte* w, int nb, ActivationBlocks a, int t, float* y) where TD : IInt8Dot
     {
+        float* half = HalfTable.Values;
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         Vector256<byte> low4 = Vector256.Create((byte)0x0F), low2 = Vector256.Create((byte)0x03);
         sbyte* x0 = a.Q(t), x1 = a.Q(t + 1), x2 = a.Q(t + 2), x3 = a.Q(t + 3);
@@ -111,7 +115,7 @@ internal static unsafe class KQuantKernels
                     c3 = TD.DotScaled(c3, Avx2.MultiplyAddAdjacent(q, Vector256.Load(x3 + xo)), scales);
                 }
             }
-            float dw = HalfTable.Read(blk + 208);
+            float dw = HalfTable.Read(half, blk + 208);
             s0 = Q6KFinish(s0, Sum(c0), sc, a.Sums(t) + b * 16, a.D(t)[b], dw);
             s1 = Q6KFinish(s1, Sum(c1), sc, a.Sums(t + 1) + b * 16, a.D(t + 1)[b], dw);
             s2 = Q6KFinish(s2, Sum(c2), sc, a.Sums(t + 2) + b * 16, a.D(t + 2)[b], dw);
@@ -153,8 +157,10 @@ internal static unsafe class KQuantKernels
 
     // Q4_K: fp16 d, fp16 dmin, 12 bytes of 6-bit scales/mins for 8 sub-blocks of 32, qs[128]: each 32 bytes hold
     // sub-block 2c in the low nibbles and 2c+1 in the high. value = d·sc·q − dmin·m.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Q4K<TD>(byte* w, int nb, sbyte* xq, float* xd, int* xs) where TD : IInt8Dot
     {
+        float* half = HalfTable.Values;
         float sum = 0;
         Vector256<byte> mask = Vector256.Create((byte)0x0F);
         for (int b = 0; b < nb; b++)
@@ -176,14 +182,15 @@ internal static unsafe class KQuantKernels
                 msum += m0 * (bs[4 * c] + bs[4 * c + 1]) + m1 * (bs[4 * c + 2] + bs[4 * c + 3]);
             }
             float dx = xd[b];
-            sum = MathF.FusedMultiplyAdd(dx * HalfTable.Read(blk), Sum(acc), sum);
-            sum = MathF.FusedMultiplyAdd(-(dx * HalfTable.Read(blk + 2)), msum, sum);
+            sum = MathF.FusedMultiplyAdd(dx * HalfTable.Read(half, blk), Sum(acc), sum);
+            sum = MathF.FusedMultiplyAdd(-(dx * HalfTable.Read(half, blk + 2)), msum, sum);
         }
         return sum;
     }
 
     private static float Q4KScalar(byte* w, int nb, sbyte* xq, float* xd, int* xs)
     {
+        float* half = HalfTable.Values;
         float sum = 0;
         for (int b = 0; b < nb; b++)
         {
@@ -201,8 +208,8 @@ internal static unsafe class KQuantKernels
                 msum += m * (bs[2 * j] + bs[2 * j + 1]);
             }
             float dx = xd[b];
-            sum = MathF.FusedMultiplyAdd(dx * HalfTable.Read(blk), isum, sum);
-            sum = MathF.FusedMultiplyAdd(-(dx * HalfTable.Read(blk + 2)), msum, sum);
+            sum = MathF.FusedMultiplyAdd(dx * HalfTable.Read(half, blk), isum, sum);
+            sum = MathF.FusedMultiplyAdd(-(dx * HalfTable.Read(half, blk + 2)), msum, sum);
         }
         return sum;
     }
@@ -210,8 +217,10 @@ internal static unsafe class KQuantKernels
     // Q6_K: ql[128] (low 4 bits), qh[64] (high 2 bits), int8 scales[16] for sub-blocks of 16, fp16 d; value =
     // d·sc·(q − 32). Each half of 128 values takes 64 bytes of ql and 32 of qh: value l of the four quarters is
     // ql[l] low, ql[l+32] low, ql[l] high, ql[l+32] high, with qh[l] bits 0-1, 2-3, 4-5, 6-7 on top.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Q6K<TD>(byte* w, int nb, sbyte* xq, float* xd, int* xs) where TD : IInt8Dot
     {
+        float* half = HalfTable.Values;
         float sum = 0;
         Vector256<byte> low4 = Vector256.Create((byte)0x0F), low2 = Vector256.Create((byte)0x03);
         for (int b = 0; b < nb; b++)
@@ -238,7 +247,7 @@ internal static unsafe class KQuantKernels
             }
             int msum = 0;
             for (int j = 0; j < 16; j++) msum += sc[j] * bs[j];
-            sum = MathF.FusedMultiplyAdd(xd[b] * HalfTable.Read(blk + 208), Sum(acc) - 32 * msum, sum);
+            sum = MathF.FusedMultiplyAdd(xd[b] * HalfTable.Read(half, blk + 208), Sum(acc) - 32 * msum, sum);
         }
         return sum;
     }
@@ -248,6 +257,7 @@ internal static unsafe class KQuantKernels
 
     private static float Q6KScalar(byte* w, int nb, sbyte* xq, float* xd, int* xs)
     {
+        float* half = HalfTable.Values;
         float sum = 0;
         for (int b = 0; b < nb; b++)
         {
@@ -275,7 +285,7 @@ internal static unsafe class KQuantKernels
                 }
             }
             for (int j = 0; j < 16; j++) msum += sc[j] * bs[j];
-            sum = MathF.FusedMultiplyAdd(xd[b] * HalfTable.Read(blk + 208), isum - 32 * msum, sum);
+            sum = MathF.FusedMultiplyAdd(xd[b] * HalfTable.Read(half, blk + 208), isum - 32 * msum, sum);
         }
         return sum;
     }

@@ -24,6 +24,7 @@ public static unsafe class Kernels
         return s;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Dot512(float* a, float* b, int n)
     {
         Vector512<float> s0 = Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
@@ -41,6 +42,7 @@ public static unsafe class Kernels
         return s;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Dot256(float* a, float* b, int n)
     {
         Vector256<float> s0 = Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
@@ -96,6 +98,7 @@ public static unsafe class Kernels
     }
 
     /// <summary>o = x * w / sqrt(mean(x²) + eps), as LLaMA's RMSNorm (sum accumulated in float64 for stability).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RmsNorm(float* o, float* x, float[] w, int n, float eps)
     {
         double ss = 0;
@@ -105,6 +108,7 @@ public static unsafe class Kernels
     }
 
     /// <summary>In-place softmax over x[0..n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Softmax(float* x, int n)
     {
         float max = float.NegativeInfinity;
@@ -120,13 +124,30 @@ public static unsafe class Kernels
         for (int i = 0; i < n; i++) x[i] *= inv;
     }
 
-    /// <summary>gate = silu(gate) * up.</summary>
+    /// <summary>
+    /// gate = silu(gate) * up, with <see cref="VectorExp"/>: every element goes through the same operations whether
+    /// it falls in a vector or in the tail, so a token's result does not depend on how many tokens share the call.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SwiGlu(float* gate, float* up, int n)
     {
-        for (int i = 0; i < n; i++)
+        int i = 0;
+        if (Simd.Level == SimdLevel.V512)
+            for (; i <= n - 16; i += 16)
+            {
+                Vector512<float> g = Vector512.Load(gate + i);
+                (g / (Vector512<float>.One + VectorExp.Exp(-g)) * Vector512.Load(up + i)).Store(gate + i);
+            }
+        else if (Simd.Level == SimdLevel.V256)
+            for (; i <= n - 8; i += 8)
+            {
+                Vector256<float> g = Vector256.Load(gate + i);
+                (g / (Vector256<float>.One + VectorExp.Exp(-g)) * Vector256.Load(up + i)).Store(gate + i);
+            }
+        for (; i < n; i++)
         {
             float g = gate[i];
-            gate[i] = g / (1f + MathF.Exp(-g)) * up[i];
+            gate[i] = g / (1f + VectorExp.Exp(-g)) * up[i];
         }
     }
 

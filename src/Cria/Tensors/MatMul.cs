@@ -29,28 +29,63 @@ public static unsafe class MatMul
     public static bool QuantizesActivations(DType type) => type is DType.Q8_0 or DType.Q4_0 or DType.Q4_K or DType.Q6_K;
 
     public static void Forward(WeightTensor w, float* x, int tokens, float* y, WorkerPool? pool = null)
+        => Run(x, tokens, pool, w, y, null, null, null, null);
+
+    /// <summary>
+    /// y0 = x·W0ᵀ and y1 = x·W1ᵀ for two matrices that read the same input (a MLP's gate and up projections) in
+    /// one pass over the pool, with the activations rounded to int8 once for both. Each output is the same bits as
+    /// a separate <see cref="Forward(WeightTensor, float*, int, float*, WorkerPool?)"/> gives.
+    /// </summary>
+    public static void Forward(WeightTensor w0, float* y0, WeightTensor w1, float* y1, float* x, int tokens, WorkerPool? pool = null)
+        => Run(x, tokens, pool, w0, y0, w1, y1, null, null);
+
+    /// <summary>The same for three matrices (attention's q, k and v projections).</summary>
+    public static void Forward(WeightTensor w0, float* y0, WeightTensor w1, float* y1, WeightTensor w2, float* y2, float* x, int tokens, WorkerPool? pool = null)
+        => Run(x, tokens, pool, w0, y0, w1, y1, w2, y2);
+
+    private static void Run(float* x, int tokens, WorkerPool? pool, WeightTensor w0, float* y0, WeightTensor? w1, float* y1, WeightTensor? w2, float* y2)
     {
         if (tokens <= 0) return;
-        pool ??= WorkerPool.Shared;
+        long work = (long)tokens * w0.Cols * (w0.Rows + (w1?.Rows ?? 0) + (w2?.Rows ?? 0));
+        pool = work < WorkerPool.SerialWork ? WorkerPool.Inline : pool ?? WorkerPool.Shared;
+        if (w1 != null && !CanShare(w0, w1, w2))
+        {
+            // Different input widths or activation formats: nothing to share, so one matrix at a time.
+            Run(x, tokens, pool, w0, y0, null, null, null, null);
+            Run(x, tokens, pool, w1, y1, null, null, null, null);
+            if (w2 != null) Run(x, tokens, pool, w2, y2, null, null, null, null);
+            return;
+        }
         // One reusable job per calling thread: its delegates are bound once, so a call allocates nothing.
         Job job = _job ??= new Job();
-        job.W = w;
         job.X = x;
-        job.Y = y;
         job.Tokens = tokens;
-        int blocks = (w.Rows + RowsPerBlock - 1) / RowsPerBlock;
-        if (QuantizesActivations(w.Type))
+        job.Parts = 0;
+        job.Add(w0, y0);
+        if (w1 != null) job.Add(w1, y1);
+        if (w2 != null) job.Add(w2, y2);
+        if (QuantizesActivations(w0.Type))
         {
-            job.Acts.Reserve(tokens, w.Cols, w.Type.BlockSize());
+            job.Acts.Reserve(tokens, w0.Cols, w0.Type.BlockSize());
             job.Path = Int8Path();
             pool.For(tokens, job.QuantizeToken);
-            pool.For(blocks, job.Int8Block);
+            pool.For(job.Blocks, job.Int8Block);
         }
         else
         {
-            pool.For(blocks, job.FloatBlock);
+            pool.For(job.Blocks, job.FloatBlock);
         }
-        job.W = null;
+        job.Clear();
+    }
+
+    // Matrices share a pass when they read inputs of the same width and, if they round the activations, to the same
+    // blocks; float matrices share only with float matrices.
+    private static bool CanShare(WeightTensor w0, WeightTensor w1, WeightTensor? w2)
+    {
+        static bool Same(WeightTensor a, WeightTensor b)
+            => a.Cols == b.Cols && QuantizesActivations(a.Type) == QuantizesActivations(b.Type)
+               && (!QuantizesActivations(a.Type) || a.Type.BlockSize() == b.Type.BlockSize());
+        return Same(w0, w1) && (w2 == null || Same(w0, w2));
     }
 
     internal enum Int8Kernel { Scalar, Avx2, Vnni }
@@ -66,9 +101,15 @@ public static unsafe class MatMul
         [ThreadStatic] private static float* _scratch;
         [ThreadStatic] private static long _scratchFloats;
 
-        public WeightTensor? W;
-        public float* X, Y;
+        private const int MaxParts = 3;
+        private readonly WeightTensor?[] _w = new WeightTensor?[MaxParts];
+        private readonly nint[] _y = new nint[MaxParts];
+        // Row blocks of part p are global indices [_firstBlock[p], _firstBlock[p + 1]).
+        private readonly int[] _firstBlock = new int[MaxParts + 1];
+
+        public float* X;
         public int Tokens;
+        public int Parts;
         public Int8Kernel Path;
         public readonly ActivationBlocks Acts = new();
         public readonly Action<int> QuantizeToken, Int8Block, FloatBlock;
@@ -80,12 +121,38 @@ public static unsafe class MatMul
             FloatBlock = RunFloatBlock;
         }
 
+        public int Blocks => _firstBlock[Parts];
+
+        public void Add(WeightTensor w, float* y)
+        {
+            _w[Parts] = w;
+            _y[Parts] = (nint)y;
+            _firstBlock[Parts + 1] = _firstBlock[Parts] + (w.Rows + RowsPerBlock - 1) / RowsPerBlock;
+            Parts++;
+        }
+
+        public void Clear()
+        {
+            for (int p = 0; p < MaxParts; p++) _w[p] = null;
+            Parts = 0;
+        }
+
+        /// <summary>The matrix, its output and the local row-block index of global block b.</summary>
+        private WeightTensor Locate(int b, out float* y, out int local)
+        {
+            int p = 0;
+            while (b >= _firstBlock[p + 1]) p++;
+            y = (float*)_y[p];
+            local = b - _firstBlock[p];
+            return _w[p]!;
+        }
+
         private void RunInt8Block(int b)
         {
-            WeightTensor w = W!;
-            int r0 = b * RowsPerBlock, rows = Math.Min(RowsPerBlock, w.Rows - r0);
+            WeightTensor w = Locate(b, out float* yBase, out int local);
+            int r0 = local * RowsPerBlock, rows = Math.Min(RowsPerBlock, w.Rows - r0);
             byte* wr = w.Row(r0);
-            float* y = Y + r0;
+            float* y = yBase + r0;
             int n = w.Rows;
             switch (w.Type, Path)
             {
@@ -104,20 +171,20 @@ public static unsafe class MatMul
 
         private void RunFloatBlock(int b)
         {
-            WeightTensor w = W!;
+            WeightTensor w = Locate(b, out float* y, out int local);
             int n = w.Rows, k = w.Cols;
-            int r0 = b * RowsPerBlock, rows = Math.Min(RowsPerBlock, n - r0);
+            int r0 = local * RowsPerBlock, rows = Math.Min(RowsPerBlock, n - r0);
             if (Tokens == 1 && w.Type == DType.F16 && F16Kernels.Available)
             {
                 // Same arithmetic as the converted block below, without the pass through scratch.
-                F16Kernels.Rows(w.Row(r0), w.RowBytes, rows, k, X, Y + r0);
+                F16Kernels.Rows(w.Row(r0), w.RowBytes, rows, k, X, y + r0);
                 return;
             }
             float* wf = BlockAsFloat(w, r0, rows);
             // Tokens in tiles so a tile of activations stays in cache while the block of rows is reused.
             const int TokenTile = 64;
             for (int t0 = 0; t0 < Tokens; t0 += TokenTile)
-                DotKernels.Block(wf, rows, X + (long)t0 * k, Math.Min(TokenTile, Tokens - t0), k, Y + (long)t0 * n + r0, n);
+                DotKernels.Block(wf, rows, X + (long)t0 * k, Math.Min(TokenTile, Tokens - t0), k, y + (long)t0 * n + r0, n);
         }
 
         private static float* BlockAsFloat(WeightTensor w, int r0, int rows)

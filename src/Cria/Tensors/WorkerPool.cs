@@ -4,6 +4,12 @@ namespace Cria.Tensors;
 /// A persistent pool of worker threads for data-parallel kernels. <see cref="For"/> splits an index range
 /// into chunks that workers claim with an atomic counter; the calling thread works too. Each index is
 /// processed by exactly one thread, so results do not depend on the thread count.
+/// <para>
+/// A helper joins a call only if it wakes while the call still has work: once the caller has claimed the last
+/// index it withdraws the invitations not yet taken, and waits only for helpers that did join. On a machine busy
+/// with other processes a woken helper can wait milliseconds for a core; the caller then does the work itself
+/// instead of idling until the helper runs.
+/// </para>
 /// </summary>
 public sealed class WorkerPool : IDisposable
 {
@@ -16,12 +22,24 @@ public sealed class WorkerPool : IDisposable
     private Action<int>? _body;
     private int _count;
     private int _next;
-    private int _active;
+    // Invitations not yet taken (high 32 bits) and threads inside the call, the caller included (low 32 bits),
+    // changed together so that no helper can join after the caller has withdrawn the invitations.
+    private long _state;
     private volatile bool _stopping;
     private Exception? _error;
     private readonly object _runLock = new();
 
     public int Threads { get; }
+
+    /// <summary>
+    /// Multiply-adds below which a data-parallel kernel runs on the calling thread: waking a helper and waiting for
+    /// it costs microseconds, more than such work takes (a decode step of a model with a dimension of 64 issues
+    /// dozens of matmuls of a few thousand multiply-adds each). Results do not depend on the choice.
+    /// </summary>
+    public const long SerialWork = 1 << 17;
+
+    /// <summary>A pool with no helper threads: <see cref="For"/> runs everything on the caller.</summary>
+    public static WorkerPool Inline { get; } = new(1);
 
     public WorkerPool(int threads)
     {
@@ -83,17 +101,21 @@ public sealed class WorkerPool : IDisposable
             _next = 0;
             _error = null;
             int helpers = Math.Min(_threads.Length, count - 1);
-            _active = helpers + 1;
             _done.Reset();
+            Volatile.Write(ref _state, (long)helpers << 32 | 1);
             _start.Release(helpers);
-            Work();
-            _done.Wait();
+            Claim();
+            // Invitations still open when the work has run out are withdrawn: their helpers may be far from a core.
+            long s;
+            do s = Volatile.Read(ref _state);
+            while (Interlocked.CompareExchange(ref _state, s & 0xFFFF_FFFFL, s) != s);
+            if (Interlocked.Decrement(ref _state) != 0) _done.Wait();
             _body = null;
             if (_error != null) throw new AggregateException(_error);
         }
     }
 
-    private void Work()
+    private void Claim()
     {
         try
         {
@@ -106,10 +128,20 @@ public sealed class WorkerPool : IDisposable
             _error ??= e;
             Interlocked.Exchange(ref _next, _count);
         }
-        finally
+    }
+
+    /// <summary>A woken helper: joins the call if an invitation is still open, works, and signals when it is the last out.</summary>
+    private void Help()
+    {
+        long s;
+        do
         {
-            if (Interlocked.Decrement(ref _active) == 0) _done.Set();
+            s = Volatile.Read(ref _state);
+            if (s >> 32 == 0) return; // withdrawn, or a wake left over from an earlier call
         }
+        while (Interlocked.CompareExchange(ref _state, s - (1L << 32) + 1, s) != s);
+        Claim();
+        if (Interlocked.Decrement(ref _state) == 0) _done.Set();
     }
 
     private void WorkerLoop()
@@ -118,7 +150,7 @@ public sealed class WorkerPool : IDisposable
         {
             _start.Wait();
             if (_stopping) return;
-            Work();
+            Help();
         }
     }
 

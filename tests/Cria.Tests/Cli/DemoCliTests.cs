@@ -14,9 +14,15 @@ public class DemoCliTests
     public void Quick_demo_ranks_Derived_above_Base_and_writes_the_leaderboard()
     {
         using TempDir tmp = new();
-        string outDir = tmp.File("demo");
-        CliRunner.Result r = CliRunner.Run(null, TimeSpan.FromMinutes(5), "demo", "--quick", "--out", outDir);
+        // The requested folder already holds someone's work: the demo must leave it alone and write beside it.
+        string requested = tmp.File("demo"), outDir = requested + "-2";
+        Directory.CreateDirectory(requested);
+        File.WriteAllText(Path.Combine(requested, "notes.txt"), "mine");
+        CliRunner.Result r = CliRunner.Run(null, TimeSpan.FromMinutes(5), "demo", "--quick", "--out", requested);
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.Equal(["notes.txt"], Directory.EnumerateFileSystemEntries(requested).Select(Path.GetFileName));
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(requested, "notes.txt")));
+        Assert.Contains("nothing is overwritten", r.Stdout + r.Stderr);
 
         Dictionary<string, (int Rank, double AccNorm)> ranks = [];
         foreach (Match m in Regex.Matches(r.Stdout, @"^rank (\d+): (\w+) demo_facts acc_norm ([\d.]+)", RegexOptions.Multiline))

@@ -32,6 +32,11 @@ public class DataFileTests
         public long answer { get; set; }
     }
 
+    public sealed class WikiPage
+    {
+        public string page { get; set; } = "";
+    }
+
     private static List<string> Lines(string relative, int n, Func<string, bool>? keep = null) =>
         [.. File.ReadLines(Fixtures.Path_("data/" + relative)).Where(keep ?? (_ => true)).Take(n)];
 
@@ -118,6 +123,12 @@ public class DataFileTests
         File.WriteAllText(tmp.File("open.csv"), "question,answer\n\"never closed,1\n");
         e = Assert.Throws<CriaFormatException>(() => DatasetReader.Read(tmp.File("open.csv")));
         Assert.Contains("open.csv:2", e.Message);
+        Assert.Contains("never closed", e.Message);
+
+        File.WriteAllText(tmp.File("trailing.csv"), "question,answer\nok,0\n\"quoted\" then text,1\n");
+        e = Assert.Throws<CriaFormatException>(() => DatasetReader.Read(tmp.File("trailing.csv")));
+        Assert.Contains("trailing.csv:3", e.Message);
+        Assert.Contains("text after its closing quote", e.Message);
 
         File.WriteAllBytes(tmp.File("junk.parquet"), [.. "PAR1 not really parquet"u8]);
         e = Assert.Throws<CriaFormatException>(() => DatasetReader.Read(tmp.File("junk.parquet")));
@@ -132,5 +143,41 @@ public class DataFileTests
         FileNotFoundException e = Assert.Throws<FileNotFoundException>(() => DatasetReader.Locate(tmp.Path, "arc_easy/test.jsonl"));
         Assert.Contains("test.parquet", e.Message);
         Assert.Contains("test.csv", e.Message);
+    }
+
+    [Fact]
+    public void Wikitext_raw_text_splits_into_articles_as_the_document_level_dataset()
+    {
+        using TempDir tmp = new();
+        // A blank line before the first article, section headings (" = = … = = ", also four deep), blank lines inside.
+        string raw = " \n = Alpha = \n \n Text of alpha . \n = = Life = = \n = = = = Deep = = = = \n Body @-@ text . \n \n = Beta = \n Text of beta . \n";
+        List<string> expected = [" = Alpha = \n \n Text of alpha . \n = = Life = = \n = = = = Deep = = = = \n Body @-@ text . \n ", " = Beta = \n Text of beta . \n"];
+        foreach ((string name, string text) in new[] { ("lf.raw", raw), ("crlf.raw", raw.Replace("\n", "\r\n")) })
+        {
+            File.WriteAllText(tmp.File(name), text);
+            List<Doc> docs = DatasetReader.Read(tmp.File(name), "wikitext_documents");
+            Assert.Equal(expected, docs.Select(d => d.Fields["page"]!.GetValue<string>()));
+            Assert.Equal([2, 9], docs.Select(d => d.Line));
+        }
+        Assert.True(DatasetReader.IsArticleHeading(" = Robert Boulter = "));
+        Assert.False(DatasetReader.IsArticleHeading(" = = Career = = "));
+        Assert.False(DatasetReader.IsArticleHeading(" = = = 2000 – 2005 = = = "));
+        Assert.False(DatasetReader.IsArticleHeading(" In 2000 = 3 , x = "));
+
+        File.WriteAllText(tmp.File("empty.raw"), " \n \n");
+        CriaFormatException e = Assert.Throws<CriaFormatException>(() => DatasetReader.Read(tmp.File("empty.raw"), "wikitext_documents"));
+        Assert.Contains("empty.raw", e.Message);
+    }
+
+    [Fact]
+    public void Wikitext_document_level_parquet_pages_are_used_as_they_are()
+    {
+        using TempDir tmp = new();
+        string[] pages = [" = Alpha = \n \n Text of alpha . \n \n", " = Beta = \n Text @-@ of beta . \n"];
+        Write(tmp.File("wikitext-2-raw-v1-test.parquet"), pages.Select(p => new WikiPage { page = p }));
+        TaskSpec spec = TaskLoader.Load(HarnessAgreementTests.TaskFile("wikitext"));
+        PreparedTask task = PreparedTask.Prepare(spec, null, new TaskDataFiles([tmp.File("wikitext-2-raw-v1-test.parquet")], null, "test"), 1234, null, null)[0];
+        Assert.Equal(pages, task.Docs.Select(d => d.Fields["page"]!.GetValue<string>()));
+        Assert.Equal("EleutherAI/wikitext_document_level", spec.Hub!.Repo);
     }
 }

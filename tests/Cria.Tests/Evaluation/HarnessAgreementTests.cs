@@ -9,25 +9,27 @@ using Xunit.Abstractions;
 namespace Cria.Tests.Evaluation;
 
 /// <summary>
-/// Must-show 1: stories260K on ARC-Easy, HellaSwag, MMLU astronomy, TruthfulQA (mc1 and mc2) and WikiText-2. The
-/// shipped task files, run through the batched prefix-sharing scorer (batch 4, stories260K's 512-token context),
-/// give per-sample log-likelihoods within 1e-4 of <see cref="NaiveHarness"/> (a fresh cache and one plain forward
-/// per choice) fed with prompts built here by hand from the harness's rules, and the same acc / acc_norm / mc2.
+/// Must-show 1: stories260K on ARC-Easy, HellaSwag, MMLU astronomy, TruthfulQA (mc1 and mc2) and WikiText-2 at the
+/// tasks' default shot counts (ARC 25, HellaSwag 10, MMLU 5, TruthfulQA 0). The shipped task files, run through the
+/// batched prefix-sharing scorer (batch 4, stories260K's 512-token context), give per-sample log-likelihoods within
+/// 1e-4 of <see cref="NaiveHarness"/> (a fresh cache and one plain forward per choice) fed with prompts built here by
+/// hand from the harness's rules, and the same acc / acc_norm / mc2.
 ///
-/// Cost decides the sizes. stories260K's 512-piece vocabulary spends ~3 characters a token, so TruthfulQA's fixed
-/// prompt alone is ~450 tokens and the naive reference runs ~450 tokens per choice: the first 100 rows of these
-/// tasks are ~1M naive tokens (minutes on the 2-core CI machine, more under load). The default run checks the first
-/// 10 rows of each (TruthfulQA 5) and the first WikiText article; CRIA_EVAL_FULL=1 runs the first 100 rows and
-/// every WikiText article. Both use 1 shot for ARC-Easy and HellaSwag (drawn from the evaluated split with the
-/// harness's seeded sampler, the row itself excluded) and MMLU's first dev row (the first_n rule): the v1 defaults
-/// (25, 10, 5 shots) overflow the 512-token window on nearly every row, so left truncation would cut the few-shot
-/// block away and the naive reference would cost 512 tokens per choice.
+/// At these shot counts nearly every ARC, HellaSwag and MMLU prompt is longer than the 512-token window, so both
+/// sides keep only the last 513 tokens of context + continuation and feed all but the final one, as the harness
+/// does (<c>(ctx + cont)[-(max_length + 1):][:-1]</c>); the tests check that truncation really happened. Few-shot
+/// examples come from the evaluated split (the fixtures hold no train split) with the harness's seeded sampler, the
+/// row itself excluded; MMLU takes the subject's first five dev rows.
+///
+/// Cost decides the sizes: the naive reference runs up to 512 tokens per choice. The default run checks the first
+/// 3 rows of each task (TruthfulQA 5) and the first WikiText article; CRIA_EVAL_FULL=1 runs the first 100 rows and
+/// every WikiText article (minutes on the 2-core machine).
 /// </summary>
 public class HarnessAgreementTests(ITestOutputHelper output)
 {
     private static readonly bool Full = Environment.GetEnvironmentVariable("CRIA_EVAL_FULL") == "1";
-    private const int MaxLength = 512, ArcShots = 1, HellaswagShots = 1, MmluShots = 1;
-    private static int Rows => Full ? 100 : 10;
+    private const int MaxLength = 512, ArcShots = 25, HellaswagShots = 10, MmluShots = 5;
+    private static int Rows => Full ? 100 : 3;
     private static int TruthfulQaRows => Full ? 100 : 5;
 
     internal static string TaskFile(string name) => Path.Combine(Fixtures.RepoRoot, "src", "Cria.Cli", "tasks", name + ".json");
@@ -78,6 +80,12 @@ public class HarnessAgreementTests(ITestOutputHelper output)
     private static List<int> Shots(PythonRandom rng, int poolSize, int self, int k) =>
         [.. rng.Sample(poolSize, k + 1).Where(i => i != self).Take(k)];
 
+    private void ReportTruncation(NaiveHarness reference, bool mustTruncate)
+    {
+        output.WriteLine($"reference: {reference.Truncated} of {reference.Computed} requests longer than the window, cut on the left");
+        if (mustTruncate) Assert.True(reference.Truncated > 0, "no request reached the window's length, so truncation went untested");
+    }
+
     private void Report(string task, IEnumerable<JsonObject> samples, params string[] metrics)
     {
         foreach (string metric in metrics)
@@ -104,6 +112,7 @@ public class HarnessAgreementTests(ITestOutputHelper output)
             CheckChoices(reference, samples[d], shots + Q(r), choices, Array.IndexOf(choices, Answer(r)), accNorm: true);
         }
         Report("arc_easy", samples, "acc", "acc_norm");
+        ReportTruncation(reference, mustTruncate: true);
     }
 
     private static string Hellaswag(string t)
@@ -135,6 +144,7 @@ public class HarnessAgreementTests(ITestOutputHelper output)
             CheckChoices(reference, samples[d], shots + Q(r), Endings(r), int.Parse(r["label"]!.ToString()), accNorm: true);
         }
         Report("hellaswag", samples, "acc", "acc_norm");
+        ReportTruncation(reference, mustTruncate: true);
     }
 
     [SkippableFact]
@@ -157,6 +167,7 @@ public class HarnessAgreementTests(ITestOutputHelper output)
         for (int d = 0; d < samples.Count; d++)
             CheckChoices(reference, samples[d], prefix + Q(test[d]), letters, test[d]["answer"]!.GetValue<int>(), accNorm: false);
         Report("mmlu_astronomy", samples, "acc");
+        ReportTruncation(reference, mustTruncate: true);
     }
 
     private const string TruthfulQaPrompt =
@@ -201,12 +212,20 @@ public class HarnessAgreementTests(ITestOutputHelper output)
         using LoadedModel m = Load();
         // The article split, detokenizer and word/byte counts are checked on every article; the model runs on
         // the first one (on all with CRIA_EVAL_FULL=1).
+        // The document-level dataset's split, written out again: lines at '\n'; a line whose text (with "= = =" and
+        // "= =" closed up, whitespace trimmed) is "= … =" opens an article; an article is its lines joined by '\n'.
         List<string> pages = [];
-        foreach (string l in File.ReadLines(Fixtures.Path_("data/wikitext2/wiki.test.raw")).Where(l => l.Trim().Length > 0))
+        List<string> current = [];
+        foreach (string line in File.ReadAllText(Fixtures.Path_("data/wikitext2/wiki.test.raw")).Split('\n'))
         {
-            if (Regex.IsMatch(l, @"^ = [^=].* = $")) pages.Add("");
-            pages[^1] += l + "\n";
+            if (Regex.IsMatch(line.Replace("= = =", "===").Replace("= =", "==").Trim(), "^= .+ =$"))
+            {
+                if (string.Join("\n", current).Trim() != "") pages.Add(string.Join("\n", current));
+                current.Clear();
+            }
+            current.Add(line);
         }
+        pages.Add(string.Join("\n", current));
         Assert.Equal(62, pages.Count);
         PreparedTask all = PreparedTask.Prepare(TaskLoader.Load(TaskFile("wikitext")), null, Fixtures.Path_("data"), 1234, null, null)[0];
         Assert.Equal(pages, all.Docs.Select(d => d.Fields["page"]!.ToString()));

@@ -20,6 +20,9 @@ internal sealed class NaiveHarness(LoadedModel loaded, int maxLength)
 
     public int Repeated { get; private set; }
 
+    /// <summary>Computed requests whose context + continuation exceeded the window and were cut on the left.</summary>
+    public int Truncated { get; private set; }
+
     /// <summary>stories260K's matrices are too small to gain from threads; waking them costs more than it saves.</summary>
     public static WorkerPool OneThread { get; } = new(1);
 
@@ -61,7 +64,11 @@ internal sealed class NaiveHarness(LoadedModel loaded, int maxLength)
     private (double Ll, bool Greedy) Compute(int[] ctx, int[] cont)
     {
         List<int> all = [.. ctx, .. cont];
-        if (all.Count > maxLength + 1) all = all.GetRange(all.Count - (maxLength + 1), maxLength + 1);
+        if (all.Count > maxLength + 1)
+        {
+            all = all.GetRange(all.Count - (maxLength + 1), maxLength + 1);
+            Truncated++;
+        }
         int[] input = all.Take(all.Count - 1).ToArray();
         int vocab = loaded.Config.VocabSize;
         using LlamaModel model = new(loaded) { Pool = OneThread };

@@ -122,6 +122,82 @@ public class SamplerTests
         Assert.Throws<ArgumentException>(() => new Sampler(new SamplingOptions { Temperature = t, TopK = k, TopP = p, MinP = minP }));
     }
 
+    /// <summary>The tokens a draw may return, computed the plain way: full sort, top-k, softmax, top-p, min-p.</summary>
+    private static HashSet<int> Allowed(float[] logits, SamplingOptions o)
+    {
+        int[] order = Enumerable.Range(0, logits.Length).OrderByDescending(i => logits[i]).ThenBy(i => i).ToArray();
+        if (o.TopK > 0 && o.TopK < order.Length) order = order[..o.TopK];
+        double max = logits[order[0]];
+        double[] w = order.Select(i => Math.Exp((logits[i] - max) / o.Temperature)).ToArray();
+        double z = w.Sum(), mass = 0;
+        HashSet<int> kept = new();
+        for (int j = 0; j < order.Length; j++)
+        {
+            if (j > 0 && w[j] < o.MinP * w[0]) break;
+            kept.Add(order[j]);
+            mass += w[j];
+            if (o.TopP < 1 && mass >= o.TopP * z) break;
+        }
+        return kept;
+    }
+
+    public static TheoryData<string, int, float, float> SelectionCases() => new()
+    {
+        { "ascending", 40, 1f, 0f },
+        { "descending", 40, 1f, 0f },
+        { "all equal", 7, 1f, 0f },
+        { "random", 0, 0.9f, 0f },
+        { "random", 0, 1f, 0.05f },
+        { "random", 25, 0.95f, 0.05f },
+        { "two levels", 0, 0.5f, 0f },
+    };
+
+    [Theory]
+    [MemberData(nameof(SelectionCases))]
+    public void Draws_cover_exactly_the_tokens_a_full_sort_allows(string shape, int topK, float topP, float minP)
+    {
+        Random rng = new(shape.Length + topK);
+        float[] logits = new float[401];
+        for (int i = 0; i < logits.Length; i++)
+            logits[i] = shape switch
+            {
+                "ascending" => i * 1e-2f,
+                "descending" => -i * 1e-2f,
+                "all equal" => 1.5f,
+                "two levels" => i % 3 == 0 ? 2f : 0f,
+                _ => (float)(rng.NextDouble() * 3),
+            };
+        SamplingOptions o = new() { Temperature = 50f, TopK = topK, TopP = topP, MinP = minP, Seed = 17 };
+        HashSet<int> allowed = Allowed(logits, o);
+        Sampler s = new(o);
+        HashSet<int> seen = new();
+        for (int i = 0; i < Math.Min(30 * allowed.Count + 200, 6000); i++) seen.Add(s.Sample((float[])logits.Clone(), []));
+        Assert.Subset(allowed, seen);
+        // With a flat distribution every allowed token turns up; a sampler cutting too much would miss some.
+        if (allowed.Count <= 60) Assert.Equal(allowed.Order(), seen.Order());
+    }
+
+    [Fact]
+    public void Draws_allocate_nothing_after_the_first()
+    {
+        float[] logits = Enumerable.Range(0, 512).Select(i => MathF.Sin(i) * 4).ToArray();
+        int[] history = Enumerable.Range(0, 80).ToArray();
+        foreach (SamplingOptions o in new SamplingOptions[] { new(), new() { TopK = 0 }, new() { TopK = 0, TopP = 1, RepeatPenalty = 1.3f } })
+        {
+            Sampler s = new(o);
+            float[] work = new float[logits.Length];
+            logits.CopyTo(work, 0);
+            s.Sample(work, history);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 50; i++)
+            {
+                logits.CopyTo(work, 0);
+                s.Sample(work, history);
+            }
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+    }
+
     [Fact]
     public void Stop_matcher_holds_back_possible_prefixes()
     {

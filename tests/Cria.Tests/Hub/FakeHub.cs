@@ -17,7 +17,9 @@ namespace Cria.Tests.Hub;
 /// A stand-in for the Hugging Face Hub on 127.0.0.1 (Kestrel, free port) serving fixture folders as repositories at one
 /// commit, with the Hub's API facts: the revision listing with sizes, git blob ids and lfs.sha256; resolve URLs that
 /// answer small files directly (ETag = blob id) and redirect LFS files (*.safetensors, *.gguf) to a storage path with
-/// X-Linked-Etag/X-Linked-Size; Range requests; X-Error-Code on 404. Knobs break it on purpose.
+/// X-Linked-Etag/X-Linked-Size; Range requests; X-Error-Code on 404. Dataset repositories (files at nested paths)
+/// answer under /api/datasets/… and /datasets/{repo}/resolve/…, at "main", the commit or refs/convert/parquet.
+/// Knobs break it on purpose.
 /// </summary>
 public sealed class FakeHub : IAsyncDisposable
 {
@@ -25,6 +27,7 @@ public sealed class FakeHub : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly Dictionary<string, Dictionary<string, byte[]>> _repos = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, byte[]>> _datasets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, byte[]> _bySha256 = new(StringComparer.Ordinal);
     private int _storageRequests;
 
@@ -49,7 +52,11 @@ public sealed class FakeHub : IAsyncDisposable
 
     private FakeHub(WebApplication app) => _app = app;
 
-    public static async Task<FakeHub> StartAsync(IReadOnlyDictionary<string, string> repos)
+    /// <summary>
+    /// Serves model repositories (id → a folder whose files are the repository's top level) and dataset
+    /// repositories (id → repository path → the local file served there).
+    /// </summary>
+    public static async Task<FakeHub> StartAsync(IReadOnlyDictionary<string, string> repos, IReadOnlyDictionary<string, Dictionary<string, string>>? datasets = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -59,6 +66,12 @@ public sealed class FakeHub : IAsyncDisposable
         {
             Dictionary<string, byte[]> files = Directory.EnumerateFiles(folder).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
             hub._repos[id] = files;
+            foreach (byte[] data in files.Values) hub._bySha256[Sha256(data)] = data;
+        }
+        foreach ((string id, Dictionary<string, string> layout) in datasets ?? new Dictionary<string, Dictionary<string, string>>())
+        {
+            Dictionary<string, byte[]> files = layout.ToDictionary(f => f.Key, f => File.ReadAllBytes(f.Value), StringComparer.Ordinal);
+            hub._datasets[id] = files;
             foreach (byte[] data in files.Values) hub._bySha256[Sha256(data)] = data;
         }
         hub._app.Run(hub.HandleAsync);
@@ -72,14 +85,27 @@ public sealed class FakeHub : IAsyncDisposable
     public static string GitBlobId(byte[] data) =>
         Convert.ToHexStringLower(SHA1.HashData([.. Encoding.ASCII.GetBytes($"blob {data.Length}\0"), .. data]));
 
-    private static bool IsLfs(string name) => name.EndsWith(".safetensors", StringComparison.Ordinal) || name.EndsWith(".gguf", StringComparison.Ordinal);
+    private static bool IsLfs(string name) =>
+        name.EndsWith(".safetensors", StringComparison.Ordinal) || name.EndsWith(".gguf", StringComparison.Ordinal) || name.EndsWith(".parquet", StringComparison.Ordinal);
 
     private async Task HandleAsync(HttpContext http)
     {
         HttpRequest req = http.Request;
-        string path = Uri.UnescapeDataString(req.Path.Value ?? "/");
+        // Segments are unescaped one by one, so a revision such as refs%2Fconvert%2Fparquet stays one segment.
+        string[] parts = [.. (req.Path.Value ?? "/").Trim('/').Split('/').Select(Uri.UnescapeDataString)];
+        string path = "/" + string.Join('/', parts);
         Requests.Enqueue((req.Method, path, req.Headers.Range.FirstOrDefault(), req.Headers.Authorization.FirstOrDefault()));
-        string[] parts = path.Trim('/').Split('/');
+        Dictionary<string, Dictionary<string, byte[]>> kind = _repos;
+        if (parts.Length >= 2 && parts[0] == "api" && parts[1] == "datasets")
+        {
+            kind = _datasets;
+            parts = ["api", "models", .. parts[2..]];
+        }
+        else if (parts.Length >= 1 && parts[0] == "datasets")
+        {
+            kind = _datasets;
+            parts = parts[1..];
+        }
 
         if (parts is ["storage", string sha] && _bySha256.TryGetValue(sha, out byte[]? blob))
         {
@@ -93,7 +119,7 @@ public sealed class FakeHub : IAsyncDisposable
         }
         if (parts.Length >= 6 && parts[0] == "api" && parts[1] == "models" && parts[4] == "revision")
         {
-            if (!FindRepo(http, parts[2] + "/" + parts[3], string.Join('/', parts[5..]), out Dictionary<string, byte[]>? files)) return;
+            if (!FindRepo(http, kind, parts[2] + "/" + parts[3], string.Join('/', parts[5..]), out Dictionary<string, byte[]>? files)) return;
             JsonArray siblings = [];
             foreach ((string name, byte[] data) in files.OrderBy(f => f.Key, StringComparer.Ordinal))
             {
@@ -113,7 +139,7 @@ public sealed class FakeHub : IAsyncDisposable
         }
         if (parts.Length >= 5 && parts[2] == "resolve")
         {
-            if (!FindRepo(http, parts[0] + "/" + parts[1], parts[3], out Dictionary<string, byte[]>? files)) return;
+            if (!FindRepo(http, kind, parts[0] + "/" + parts[1], parts[3], out Dictionary<string, byte[]>? files)) return;
             string file = string.Join('/', parts[4..]);
             if (!files.TryGetValue(file, out byte[]? data))
             {
@@ -137,15 +163,16 @@ public sealed class FakeHub : IAsyncDisposable
         http.Response.StatusCode = 404;
     }
 
-    private bool FindRepo(HttpContext http, string repoId, string revision, [NotNullWhen(true)] out Dictionary<string, byte[]>? files)
+    private static bool FindRepo(HttpContext http, Dictionary<string, Dictionary<string, byte[]>> kind, string repoId, string revision,
+        [NotNullWhen(true)] out Dictionary<string, byte[]>? files)
     {
-        if (!_repos.TryGetValue(repoId, out files))
+        if (!kind.TryGetValue(repoId, out files))
         {
             http.Response.Headers["X-Error-Code"] = "RepoNotFound";
             http.Response.StatusCode = 404;
             return false;
         }
-        if (revision != "main" && revision != Commit)
+        if (revision is not ("main" or Commit or "refs/convert/parquet"))
         {
             http.Response.Headers["X-Error-Code"] = "RevisionNotFound";
             http.Response.StatusCode = 404;

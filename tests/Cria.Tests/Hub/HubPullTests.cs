@@ -262,7 +262,7 @@ public class HubPullTests
             HubException e = await Assert.ThrowsAsync<HubException>(() => new HubPuller(client, new HubCache(nowhere.CacheDir))
                 .PullAsync(HubModelReference.Parse(Repo), new FileSelection(), new RecordingProgress()));
             Assert.StartsWith("cannot reach http://127.0.0.1:1 (", e.Message);
-            Assert.EndsWith("check the network connection, or set CRIA_OFFLINE=1 to use only models already in the cache", e.Message);
+            Assert.EndsWith("check the network connection, or set CRIA_OFFLINE=1 to use only what is already in the cache", e.Message);
         }
 
         await using (FakeHub hub = await StartHubAsync())

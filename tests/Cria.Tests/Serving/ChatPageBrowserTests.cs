@@ -1,5 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cria.Server;
 using Microsoft.Playwright;
 
 namespace Cria.Tests.Serving;
@@ -55,19 +57,34 @@ public class ChatPageBrowserTests(ServerFixture fx) : IClassFixture<ServerFixtur
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
         Assert.True(new FileInfo(shot).Length > 1000);
 
-        // Stop: a greedy answer this long runs to its token limit (no end-of-sequence), so it is still
-        // streaming when Stop is clicked; the server sees the disconnect and frees the slot.
-        long cancelled = fx.Service!.Scheduler.Counters.Cancelled;
-        await page.ClickAsync("#clear");
-        await page.FillAsync("#maxtokens", "460");
+        // Stop, on a server of its own whose context allows an answer of thousands of tokens: decoding a token of
+        // stories260K takes well under a millisecond, so an answer of a few hundred could end before the click
+        // lands. The test adds ignore_eos to the page's request (the page never sends it), so the answer runs
+        // until Stop; the server sees the disconnect and frees the slot.
+        using CriaService longService = ServerFixture.Load(parallel: 1, queueLimit: 1, context: 8192);
+        await using CriaServer longServer = await CriaServer.StartAsync(longService, "127.0.0.1", 0, apiKey: null);
+        await page.RouteAsync("**/v1/chat/completions", async route =>
+        {
+            JsonObject body = JsonNode.Parse(route.Request.PostData!)!.AsObject();
+            body["ignore_eos"] = true;
+            await route.ContinueAsync(new RouteContinueOptions { PostData = System.Text.Encoding.UTF8.GetBytes(body.ToJsonString()) });
+        });
+        await page.GotoAsync(longServer.Address.ToString());
+        await page.WaitForFunctionAsync("document.getElementById('model').textContent.startsWith('stories260K')");
+        await page.FillAsync("#temperature", "0");
+        await page.FillAsync("#maxtokens", "8000");
         await page.FillAsync("#input", "Once upon a time");
         await page.ClickAsync("#send");
         await page.WaitForFunctionAsync("document.querySelector('.assistant').textContent.length > 0", null, new PageWaitForFunctionOptions { Timeout = 30_000 });
-        await page.ClickAsync("#stop");
+        // Forced: while tokens arrive every frame the growing log keeps moving the button, and Playwright's
+        // wait for a stable element would outlast the answer.
+        Assert.True(await page.IsEnabledAsync("#stop"));
+        await page.ClickAsync("#stop", new PageClickOptions { Force = true });
         await page.WaitForSelectorAsync(".assistant[data-state=stopped]", new PageWaitForSelectorOptions { Timeout = 10_000 });
         Assert.True(await page.IsEnabledAsync("#send"));
-        for (int i = 0; i < 200 && fx.Service.Scheduler.Counters.Cancelled == cancelled; i++) await Task.Delay(25);
-        Assert.Equal(cancelled + 1, fx.Service.Scheduler.Counters.Cancelled);
-        Assert.Equal(0, fx.Service.Scheduler.ActiveSlots);
+        for (int i = 0; i < 200 && longService.Scheduler.Counters.Cancelled == 0; i++) await Task.Delay(25);
+        Assert.Equal(1, longService.Scheduler.Counters.Cancelled);
+        Assert.Equal(0, longService.Scheduler.ActiveSlots);
+        Assert.True(longService.Scheduler.Counters.GeneratedTokens < 8000, "the answer ran to its limit before Stop");
     }
 }

@@ -105,4 +105,40 @@ public class MatMulTests
             }
         }
     }
+
+    [Theory]
+    [InlineData(DType.Q8_0, DType.Q8_0, DType.Q8_0)]
+    [InlineData(DType.Q4_0, DType.Q4_0, DType.Q4_0)]
+    [InlineData(DType.Q4_0, DType.Q8_0, DType.Q4_0)]
+    [InlineData(DType.Q4_K, DType.Q6_K, DType.Q4_K)]
+    [InlineData(DType.F16, DType.F32, DType.F16)]
+    [InlineData(DType.Q8_0, DType.F16, DType.Q6_K)]
+    public unsafe void Shared_input_products_equal_separate_ones_bit_for_bit(DType t0, DType t1, DType t2)
+    {
+        Random rng = new(9);
+        int cols = 512;
+        // Row counts that are not multiples of the 16-row work blocks, so the parts' blocks interleave unevenly.
+        WeightTensor w0 = Weights(t0, 37, cols, rng), w1 = Weights(t1, 5, cols, rng), w2 = Weights(t2, 21, cols, rng);
+        foreach (int tokens in new[] { 1, 6 })
+        {
+            float[] x = new float[tokens * cols];
+            for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble() - 0.5f;
+            float[][] fused = [new float[tokens * 37], new float[tokens * 5], new float[tokens * 21]];
+            float[][] alone = [new float[tokens * 37], new float[tokens * 5], new float[tokens * 21]];
+            float[] pair0 = new float[tokens * 37], pair1 = new float[tokens * 5];
+            fixed (float* px = x, f0 = fused[0], f1 = fused[1], f2 = fused[2], a0 = alone[0], a1 = alone[1], a2 = alone[2], p0 = pair0, p1 = pair1)
+            {
+                MatMul.Forward(w0, f0, w1, f1, w2, f2, px, tokens);
+                MatMul.Forward(w0, p0, w1, p1, px, tokens);
+                MatMul.Forward(w0, px, tokens, a0);
+                MatMul.Forward(w1, px, tokens, a1);
+                MatMul.Forward(w2, px, tokens, a2);
+            }
+            for (int m = 0; m < 3; m++)
+                for (int i = 0; i < alone[m].Length; i++)
+                    Assert.Equal(BitConverter.SingleToInt32Bits(alone[m][i]), BitConverter.SingleToInt32Bits(fused[m][i]));
+            Assert.Equal(alone[0].Select(BitConverter.SingleToInt32Bits), pair0.Select(BitConverter.SingleToInt32Bits));
+            Assert.Equal(alone[1].Select(BitConverter.SingleToInt32Bits), pair1.Select(BitConverter.SingleToInt32Bits));
+        }
+    }
 }

@@ -23,33 +23,32 @@ public sealed class PreparedTask
     public required IReadOnlyList<Doc> Docs { get; init; }
     public required IReadOnlyList<string> Contexts { get; init; }
 
+    /// <summary>Where the rows were read from: a --data-dir folder or a Hub dataset at a commit.</summary>
+    public string? DataSource { get; init; }
+
     /// <summary>Everything that changes the task's numbers for a given model, hashed: the resume and leaderboard key.</summary>
     public string ConfigHash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
         $"{Spec.Raw.ToJsonString()}|{Group}|{NumFewshot}|{Seed}|{Limit}")));
 
-    public static List<PreparedTask> Prepare(TaskSpec spec, string? group, string dataDir, int seed, int? numFewshot, int? limit)
+    public static List<PreparedTask> Prepare(TaskSpec spec, string? group, string dataDir, int seed, int? numFewshot, int? limit) =>
+        Prepare(spec, group, TaskDataFiles.FromDataDir(spec, dataDir) ?? new TaskDataFiles([DatasetReader.Locate(dataDir, spec.TestFile)], null, dataDir),
+            seed, numFewshot, limit);
+
+    /// <summary>
+    /// Reads the task's files and builds every prompt. Without a few-shot split, examples come from the evaluated
+    /// split (see Build).
+    /// </summary>
+    public static List<PreparedTask> Prepare(TaskSpec spec, string? group, TaskDataFiles files, int seed, int? numFewshot, int? limit)
     {
         int shots = numFewshot ?? spec.NumFewshot;
         if (shots < 0) throw new ArgumentException($"--num-fewshot must not be negative, got {shots}");
         if (limit is < 1) throw new ArgumentException($"--limit must be positive, got {limit}");
-        List<Doc> test = DatasetReader.Read(DatasetReader.Locate(dataDir, spec.TestFile), spec.DataFormat);
-        string? fewshotFile = null;
-        if (spec.FewshotFile != null)
-        {
-            try
-            {
-                fewshotFile = DatasetReader.Locate(dataDir, spec.FewshotFile);
-            }
-            catch (FileNotFoundException)
-            {
-                // Without the few-shot split, examples come from the evaluated split (see Build).
-            }
-        }
-        List<Doc>? fewshot = fewshotFile != null ? DatasetReader.Read(fewshotFile, spec.DataFormat) : null;
+        List<Doc> test = DatasetReader.ReadAll(files.Test, spec.DataFormat);
+        List<Doc>? fewshot = files.Fewshot != null ? DatasetReader.ReadAll(files.Fewshot, spec.DataFormat) : null;
         if (spec.GroupBy == null)
         {
             if (group != null) throw new ArgumentException($"task {spec.Name} has no groups");
-            return [Build(spec.Name, spec, null, test, fewshot, shots, seed, limit)];
+            return [Build(spec.Name, spec, null, test, fewshot, shots, seed, limit, files.Source)];
         }
         string[] path = spec.GroupBy.Split('.');
         List<string> groups = [.. test.Select(d => Template.AsText(Template.Resolve(d, path), d, path)).Distinct().Order(StringComparer.Ordinal)];
@@ -62,12 +61,12 @@ public sealed class PreparedTask
         foreach (string g in groups)
         {
             bool InGroup(Doc d) => Template.AsText(Template.Resolve(d, path), d, path) == g;
-            tasks.Add(Build($"{spec.Name}_{g}", spec, g, [.. test.Where(InGroup)], fewshot?.Where(InGroup).ToList(), shots, seed, limit));
+            tasks.Add(Build($"{spec.Name}_{g}", spec, g, [.. test.Where(InGroup)], fewshot?.Where(InGroup).ToList(), shots, seed, limit, files.Source));
         }
         return tasks;
     }
 
-    private static PreparedTask Build(string name, TaskSpec spec, string? group, List<Doc> test, List<Doc>? fewshot, int shots, int seed, int? limit)
+    private static PreparedTask Build(string name, TaskSpec spec, string? group, List<Doc> test, List<Doc>? fewshot, int shots, int seed, int? limit, string source)
     {
         List<Doc> docs = limit is int l ? [.. test.Take(l)] : test;
         // Few-shot examples come from the few-shot split when there is one, else from the evaluated split itself,
@@ -117,6 +116,7 @@ public sealed class PreparedTask
             OriginalCount = test.Count,
             Docs = docs,
             Contexts = contexts,
+            DataSource = source,
         };
     }
 

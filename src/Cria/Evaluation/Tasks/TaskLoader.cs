@@ -150,6 +150,12 @@ public sealed class TaskLoader(IReadOnlyList<string> folders)
             OutputType = type,
             TestFile = DataPath("test") ?? throw new CriaFormatException(file, "dataset.test", "is required"),
             FewshotFile = DataPath("fewshot"),
+            Hub = dataset["hub"] switch
+            {
+                null => null,
+                JsonObject h => HubDatasetSpec.Parse(h, file),
+                _ => throw new CriaFormatException(file, "dataset.hub", "must be an object {\"repo\", \"test\", …}"),
+            },
             DataFormat = DataPath("format") is not string format ? null
                 : DatasetReader.Formats.Contains(format) ? format
                 : throw new CriaFormatException(file, "dataset.format", $"'{format}' is not one of {string.Join(", ", DatasetReader.Formats)}"),

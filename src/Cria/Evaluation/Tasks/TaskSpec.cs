@@ -23,6 +23,8 @@ public sealed class TaskSpec
     public required OutputType OutputType { get; init; }
     public required string TestFile { get; init; }
     public string? FewshotFile { get; init; }
+    /// <summary>The Hub dataset the files come from when --data-dir does not hold them (null: local files only).</summary>
+    public HubDatasetSpec? Hub { get; init; }
     /// <summary>jsonl, parquet, csv or wikitext_documents; null: chosen by the data file's extension.</summary>
     public string? DataFormat { get; init; }
     public string FewshotSampler { get; init; } = "random";
