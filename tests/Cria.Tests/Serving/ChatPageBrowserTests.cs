@@ -57,11 +57,11 @@ public class ChatPageBrowserTests(ServerFixture fx) : IClassFixture<ServerFixtur
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
         Assert.True(new FileInfo(shot).Length > 1000);
 
-        // Stop, on a server of its own whose context allows an answer of thousands of tokens: decoding a token of
-        // stories260K takes well under a millisecond, so an answer of a few hundred could end before the click
-        // lands. The test adds ignore_eos to the page's request (the page never sends it), so the answer runs
+        // Stop, on a server of its own whose context allows an answer of tens of thousands of tokens: decoding a token of
+        // stories260K takes ~0.1 ms, so even 8000 tokens (under a second) could end before the click lands on a
+        // busy machine. The test adds ignore_eos to the page's request (the page never sends it), so the answer runs
         // until Stop; the server sees the disconnect and frees the slot.
-        using CriaService longService = ServerFixture.Load(parallel: 1, queueLimit: 1, context: 8192);
+        using CriaService longService = ServerFixture.Load(parallel: 1, queueLimit: 1, context: 65536);
         await using CriaServer longServer = await CriaServer.StartAsync(longService, "127.0.0.1", 0, apiKey: null);
         await page.RouteAsync("**/v1/chat/completions", async route =>
         {
@@ -72,7 +72,7 @@ public class ChatPageBrowserTests(ServerFixture fx) : IClassFixture<ServerFixtur
         await page.GotoAsync(longServer.Address.ToString());
         await page.WaitForFunctionAsync("document.getElementById('model').textContent.startsWith('stories260K')");
         await page.FillAsync("#temperature", "0");
-        await page.FillAsync("#maxtokens", "8000");
+        await page.FillAsync("#maxtokens", "64000");
         await page.FillAsync("#input", "Once upon a time");
         await page.ClickAsync("#send");
         await page.WaitForFunctionAsync("document.querySelector('.assistant').textContent.length > 0", null, new PageWaitForFunctionOptions { Timeout = 30_000 });
@@ -85,6 +85,6 @@ public class ChatPageBrowserTests(ServerFixture fx) : IClassFixture<ServerFixtur
         for (int i = 0; i < 200 && longService.Scheduler.Counters.Cancelled == 0; i++) await Task.Delay(25);
         Assert.Equal(1, longService.Scheduler.Counters.Cancelled);
         Assert.Equal(0, longService.Scheduler.ActiveSlots);
-        Assert.True(longService.Scheduler.Counters.GeneratedTokens < 8000, "the answer ran to its limit before Stop");
+        Assert.True(longService.Scheduler.Counters.GeneratedTokens < 64000, "the answer ran to its limit before Stop");
     }
 }
