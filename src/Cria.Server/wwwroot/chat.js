@@ -49,7 +49,14 @@ async function ask(text) {
   out.dataset.state = "streaming";
   controller = new AbortController();
   busy(true);
-  let answer = "", tokens = 0, started = 0;
+  let answer = "", tokens = 0, started = 0, painting = false;
+  // Tokens can arrive faster than frames (thousands per second on a small model): the text is painted at most once
+  // per frame, so the page stays responsive (Stop keeps working) however fast the server streams.
+  const paint = () => {
+    painting = false;
+    out.textContent = answer;
+    log.scrollTop = log.scrollHeight;
+  };
   try {
     const r = await fetch("/v1/chat/completions", {
       method: "POST", headers: headers(), signal: controller.signal,
@@ -83,13 +90,17 @@ async function ask(text) {
         if (delta && delta.content) {
           if (!started) started = performance.now();
           answer += delta.content;
-          out.textContent = answer;
-          log.scrollTop = log.scrollHeight;
+          if (!painting) {
+            painting = true;
+            requestAnimationFrame(paint);
+          }
         }
       }
     }
+    paint();
     out.dataset.state = "done";
   } catch (e) {
+    paint();
     out.dataset.state = e.name === "AbortError" ? "stopped" : "error";
     if (e.name !== "AbortError") bubble("error", e.message);
   } finally {
