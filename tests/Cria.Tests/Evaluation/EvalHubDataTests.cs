@@ -22,22 +22,6 @@ public class EvalHubDataTests
     private static JsonObject Results(string dir) =>
         (JsonObject)JsonNode.Parse(File.ReadAllText(Directory.GetFiles(dir, "results_*.json").Single()))!;
 
-    private static Dictionary<string, string?> Env(string endpoint, TempDir d, params (string, string?)[] extra)
-    {
-        Dictionary<string, string?> env = new()
-        {
-            ["HF_ENDPOINT"] = endpoint,
-            ["HF_HUB_CACHE"] = d.File("hub"),
-            ["HF_HOME"] = d.File("hf-home"),
-            ["HF_TOKEN"] = null,
-            ["HUGGING_FACE_HUB_TOKEN"] = null,
-            ["CRIA_OFFLINE"] = null,
-            ["HF_HUB_OFFLINE"] = null,
-        };
-        foreach ((string k, string? v) in extra) env[k] = v;
-        return env;
-    }
-
     private static string[] Eval(TempDir d, string run, string tasks = Tasks, params string[] extra) =>
         ["eval", Model, "--tasks", tasks, "--limit", "1", "--num-fewshot", "0", "--ctx", "128", "--db", d.File(run + ".db"), "--output", d.File(run), .. extra];
 
@@ -81,18 +65,18 @@ public class EvalHubDataTests
         {
             endpoint = hub.Endpoint;
             // --data-dir files win: the Hub is not asked.
-            local = CliRunner.RunWithEnvironment(Env(endpoint, d), Eval(d, "local", Tasks, "--data-dir", data));
+            local = CliRunner.RunWithEnvironment(FakeHub.Environment(endpoint, d), Eval(d, "local", Tasks, "--data-dir", data));
             Assert.True(local.ExitCode == 0, local.Stderr);
             Assert.Empty(hub.Requests);
 
-            first = CliRunner.RunWithEnvironment(Env(endpoint, d), Eval(d, "first"));
+            first = CliRunner.RunWithEnvironment(FakeHub.Environment(endpoint, d), Eval(d, "first"));
             Assert.True(first.ExitCode == 0, first.Stderr);
             Assert.Contains("hub allenai/ai2_arc@c0ffee0: ARC-Easy/test-00000-of-00001.parquet", first.Stderr);
             Assert.Contains(hub.Requests, r => r.Path.StartsWith("/storage/", StringComparison.Ordinal));
             Assert.Contains(hub.Requests, r => r.Path == "/api/datasets/Rowan/hellaswag/revision/refs/convert/parquet");
             Assert.DoesNotContain(hub.Requests, r => r.Path.Contains("ARC-Challenge", StringComparison.Ordinal) || r.Path.Contains("README", StringComparison.Ordinal));
 
-            missing = CliRunner.RunWithEnvironment(Env(endpoint, d), "eval", Model, "--tasks", "gsm8k", "--limit", "1", "--db", d.File("gsm.db"));
+            missing = CliRunner.RunWithEnvironment(FakeHub.Environment(endpoint, d), "eval", Model, "--tasks", "gsm8k", "--limit", "1", "--db", d.File("gsm.db"));
         }
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("task gsm8k", missing.Stderr);
@@ -107,7 +91,7 @@ public class EvalHubDataTests
         Assert.Empty(Directory.EnumerateFiles(d.File("hub"), "*.incomplete", SearchOption.AllDirectories));
 
         // The Hub is gone: the cached snapshot stands in, with a note saying so.
-        CliRunner.Result cached = CliRunner.RunWithEnvironment(Env(endpoint, d), Eval(d, "cached"));
+        CliRunner.Result cached = CliRunner.RunWithEnvironment(FakeHub.Environment(endpoint, d), Eval(d, "cached"));
         Assert.True(cached.ExitCode == 0, cached.Stderr);
         Assert.Contains("cannot be reached, using the cached copy", cached.Stderr);
 
@@ -118,7 +102,7 @@ public class EvalHubDataTests
 
         // Offline (HF_HUB_OFFLINE=1) with an empty cache: one line naming the task, the dataset and the switch.
         using TempDir empty = new();
-        CliRunner.Result none = CliRunner.RunWithEnvironment(Env(endpoint, empty, ("HF_HUB_OFFLINE", "1")), Eval(empty, "none"));
+        CliRunner.Result none = CliRunner.RunWithEnvironment(FakeHub.Environment(endpoint, empty, ("HF_HUB_OFFLINE", "1")), Eval(empty, "none"));
         Assert.Equal(1, none.ExitCode);
         Assert.Contains("offline mode (HF_HUB_OFFLINE=1): task arc_easy: dataset allenai/ai2_arc (ARC-Easy/test-*) is not in the cache", none.Stderr);
         Assert.Single(none.Stderr.Trim().Split('\n'));

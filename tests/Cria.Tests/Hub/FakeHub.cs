@@ -48,6 +48,23 @@ public sealed class FakeHub : IAsyncDisposable
 
     public ConcurrentQueue<(string Method, string Path, string? Range, string? Authorization)> Requests { get; } = new();
 
+    /// <summary>Variables for a CLI run that sees only this Hub and a temporary cache, whatever the machine has set.</summary>
+    public static Dictionary<string, string?> Environment(string endpoint, TempDir d, params (string, string?)[] extra)
+    {
+        Dictionary<string, string?> env = new()
+        {
+            ["HF_ENDPOINT"] = endpoint,
+            ["HF_HUB_CACHE"] = d.File("hub"),
+            ["HF_HOME"] = d.File("hf-home"),
+            ["HF_TOKEN"] = null,
+            ["HUGGING_FACE_HUB_TOKEN"] = null,
+            ["CRIA_OFFLINE"] = null,
+            ["HF_HUB_OFFLINE"] = null,
+        };
+        foreach ((string k, string? v) in extra) env[k] = v;
+        return env;
+    }
+
     public string Endpoint { get; private set; } = "";
 
     private FakeHub(WebApplication app) => _app = app;

@@ -17,23 +17,6 @@ public class HubPullTests
         [GgufRepo] = Path.GetDirectoryName(Fixtures.Path_("models/gguf/stories260K/stories260K.gguf"))!,
     });
 
-    /// <summary>Variables for a CLI run that sees only the fake Hub and a temporary cache, whatever the machine has set.</summary>
-    private static Dictionary<string, string?> Env(FakeHub hub, TempDir d, params (string, string?)[] extra)
-    {
-        Dictionary<string, string?> env = new()
-        {
-            ["HF_ENDPOINT"] = hub.Endpoint,
-            ["HF_HUB_CACHE"] = d.File("hub"),
-            ["HF_HOME"] = d.File("hf-home"),
-            ["HF_TOKEN"] = null,
-            ["HUGGING_FACE_HUB_TOKEN"] = null,
-            ["CRIA_OFFLINE"] = null,
-            ["HF_HUB_OFFLINE"] = null,
-        };
-        foreach ((string k, string? v) in extra) env[k] = v;
-        return env;
-    }
-
     private static (HubPuller Puller, HubClient Client) Puller(FakeHub hub, TempDir d, string? token = null, int attempts = 4)
     {
         HubEnvironment env = new() { Endpoint = hub.Endpoint, Token = token, CacheDir = d.File("hub") };
@@ -48,7 +31,7 @@ public class HubPullTests
         using TempDir d = new();
         string source = Fixtures.Path_("models/stories260K-hf");
 
-        CliRunner.Result pull = CliRunner.RunWithEnvironment(Env(hub, d), "pull", Repo);
+        CliRunner.Result pull = CliRunner.RunWithEnvironment(FakeHub.Environment(hub.Endpoint, d), "pull", Repo);
         Assert.True(pull.ExitCode == 0, pull.Stderr);
         string snapshot = Path.Combine(d.File("hub"), "models--tiny--stories260K", "snapshots", FakeHub.Commit);
         Assert.Equal(snapshot, pull.Stdout.Trim());
@@ -66,7 +49,7 @@ public class HubPullTests
         Assert.Empty(Directory.EnumerateFiles(d.File("hub"), "*.incomplete", SearchOption.AllDirectories));
 
         string[] args = ["-p", "Once upon a time", "-n", "12", "--temperature", "0"];
-        CliRunner.Result byName = CliRunner.RunWithEnvironment(Env(hub, d), ["generate", Repo, .. args]);
+        CliRunner.Result byName = CliRunner.RunWithEnvironment(FakeHub.Environment(hub.Endpoint, d), ["generate", Repo, .. args]);
         CliRunner.Result byPath = CliRunner.Run(["generate", source, .. args]);
         Assert.True(byName.ExitCode == 0, byName.Stderr);
         Assert.Equal(byPath.Stdout, byName.Stdout);
@@ -147,7 +130,7 @@ public class HubPullTests
         using TempDir d = new();
         hub.WrongSha256 = new string('e', 64);
 
-        CliRunner.Result pull = CliRunner.RunWithEnvironment(Env(hub, d), "pull", Repo);
+        CliRunner.Result pull = CliRunner.RunWithEnvironment(FakeHub.Environment(hub.Endpoint, d), "pull", Repo);
         Assert.Equal(1, pull.ExitCode);
         string error = pull.Stderr.Trim().Split('\n').Last();
         Assert.StartsWith("error: model.safetensors: sha256 mismatch: the Hub lists eeee", error);
@@ -164,7 +147,7 @@ public class HubPullTests
         await using FakeHub hub = await StartHubAsync();
         using TempDir d = new();
 
-        CliRunner.Result missing = CliRunner.RunWithEnvironment(Env(hub, d, ("CRIA_OFFLINE", "1")), "pull", Repo);
+        CliRunner.Result missing = CliRunner.RunWithEnvironment(FakeHub.Environment(hub.Endpoint, d, ("CRIA_OFFLINE", "1")), "pull", Repo);
         Assert.Equal(1, missing.ExitCode);
         Assert.Equal($"error: offline mode (CRIA_OFFLINE=1): {Repo} is not in the cache at {d.File("hub")}; unset CRIA_OFFLINE to download it", missing.Stderr.Trim());
         Assert.Empty(hub.Requests);
@@ -172,7 +155,7 @@ public class HubPullTests
         (HubPuller puller, HubClient client) = Puller(hub, d);
         using (client) await puller.PullAsync(HubModelReference.Parse(Repo), new FileSelection(), new RecordingProgress());
         int online = hub.Requests.Count;
-        CliRunner.Result cached = CliRunner.RunWithEnvironment(Env(hub, d, ("HF_HUB_OFFLINE", "1")), "pull", Repo);
+        CliRunner.Result cached = CliRunner.RunWithEnvironment(FakeHub.Environment(hub.Endpoint, d, ("HF_HUB_OFFLINE", "1")), "pull", Repo);
         Assert.True(cached.ExitCode == 0, cached.Stderr);
         Assert.Contains($"offline (HF_HUB_OFFLINE=1): {Repo} is already in the cache", cached.Stderr);
         Assert.Equal(Path.Combine(d.File("hub"), "models--tiny--stories260K", "snapshots", FakeHub.Commit), cached.Stdout.Trim());
@@ -223,10 +206,10 @@ public class HubPullTests
             Assert.StartsWith($"{Repo}: no file matches *.gguf; the repository has: config.json,", none.Message);
         }
         // Through the CLI the same failure is one line; and a model that was never pulled points at cria pull.
-        CliRunner.Result cli = CliRunner.RunWithEnvironment(Env(hub, d), "pull", "tiny/nope");
+        CliRunner.Result cli = CliRunner.RunWithEnvironment(FakeHub.Environment(hub.Endpoint, d), "pull", "tiny/nope");
         Assert.Equal(1, cli.ExitCode);
         Assert.Equal($"error: tiny/nope@main: repository tiny/nope not found on {hub.Endpoint} (HTTP 404)", cli.Stderr.Trim());
-        CliRunner.Result info = CliRunner.RunWithEnvironment(Env(hub, d), "info", "tiny/nope");
+        CliRunner.Result info = CliRunner.RunWithEnvironment(FakeHub.Environment(hub.Endpoint, d), "info", "tiny/nope");
         Assert.Equal(1, info.ExitCode);
         Assert.Contains("download it with: cria pull tiny/nope", info.Stderr);
     }
