@@ -1,3 +1,4 @@
+using Cria.Formats;
 using Cria.Generation;
 using Cria.Model;
 
@@ -26,6 +27,23 @@ internal static class LogitsComparison
             model.Forward([ids[g]], cache, logits);
         }
         return ids;
+    }
+
+    /// <summary>
+    /// Cria's logits at every prompt position of the model at <paramref name="path"/> (rows of the vocabulary size),
+    /// and its greedy continuation of <paramref name="continuation"/> ids after the prompt.
+    /// </summary>
+    public static float[] PromptLogitsAndGreedy(string path, int[] prompt, int continuation, out int[] greedy)
+    {
+        using LoadedModel m = ModelLoader.Load(path, loadTokenizer: false);
+        using LlamaModel model = new(m);
+        using KvCache cache = model.CreateCache(128);
+        int vocab = m.Config.VocabSize;
+        float[] all = new float[prompt.Length * vocab];
+        model.Forward(prompt, cache, all, allLogits: true);
+        float[] last = all.AsSpan((prompt.Length - 1) * vocab, vocab).ToArray();
+        greedy = ContinueGreedy(model, cache, last, continuation);
+        return all;
     }
 
     /// <summary>Largest |a - b| in each row of <paramref name="width"/> values.</summary>

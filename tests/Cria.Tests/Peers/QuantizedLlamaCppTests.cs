@@ -32,19 +32,13 @@ public class QuantizedLlamaCppTests(ITestOutputHelper output)
         float[] expected = peer.AllLogits(Prompt);
         int[] expectedIds = peer.Greedy(Prompt, Continuation);
 
-        using LoadedModel m = ModelLoader.Load(path, loadTokenizer: false);
-        using LlamaModel model = new(m);
-        using KvCache cache = model.CreateCache(128);
-        int vocab = m.Config.VocabSize;
-        float[] actual = new float[Prompt.Length * vocab];
-        model.Forward(Prompt, cache, actual, allLogits: true);
+        float[] actual = LogitsComparison.PromptLogitsAndGreedy(path, Prompt, Continuation, out int[] ids);
+        int vocab = peer.VocabSize;
         double[] diff = LogitsComparison.MaxAbsDiffPerRow(expected, actual, vocab);
         output.WriteLine($"{type}: max |logit| {expected.Max(Math.Abs):F3}; max |Cria - llama.cpp| per position: {string.Join(", ", diff.Select(x => x.ToString("E2")))}");
         for (int i = 0; i < diff.Length; i++)
             Assert.True(diff[i] <= Tolerance, $"{type} position {i}: max abs difference {diff[i]:E3} exceeds {Tolerance:E1}");
 
-        float[] logits = actual.AsSpan((Prompt.Length - 1) * vocab, vocab).ToArray();
-        int[] ids = LogitsComparison.ContinueGreedy(model, cache, logits, Continuation);
         output.WriteLine($"{type}: {string.Join(" ", ids)}");
         Assert.Equal(expectedIds, ids);
     }

@@ -36,7 +36,7 @@ public class TrainedCheckpointLlamaCppTests
         var convert = CliRunner.Run("convert", ckpt, gguf);
         Assert.True(convert.ExitCode == 0, convert.Stderr);
 
-        float[] trained = Logits(ckpt, out int[] criaIds);
+        float[] trained = LogitsComparison.PromptLogitsAndGreedy(ckpt, Prompt, Continuation, out int[] criaIds);
         if (attentionBias)
         {
             using LoadedModel m = ModelLoader.Load(gguf, loadTokenizer: false);
@@ -45,10 +45,10 @@ public class TrainedCheckpointLlamaCppTests
         }
         else
         {
-            float[] original = Logits(stories, out _);
+            float[] original = LogitsComparison.PromptLogitsAndGreedy(stories, Prompt, Continuation, out _);
             Assert.True(LogitsComparison.MaxAbsDiffPerRow(trained, original, 512).Max() > 0.1, "training did not move the model: the check would prove nothing");
         }
-        float[] converted = Logits(gguf, out int[] ggufIds);
+        float[] converted = LogitsComparison.PromptLogitsAndGreedy(gguf, Prompt, Continuation, out int[] ggufIds);
         Assert.Equal(criaIds, ggufIds);
 
         using LlamaCppPeer peer = LlamaCppPeer.Open(gguf, 128);
@@ -58,19 +58,5 @@ public class TrainedCheckpointLlamaCppTests
         double[] diff = LogitsComparison.MaxAbsDiffPerRow(expected, converted, 512);
         Assert.True(diff.Max() <= 1e-4, $"max |Cria - llama.cpp| per position: {string.Join(", ", diff.Select(d => d.ToString("E2")))}");
         Assert.Equal(criaIds, peer.Greedy(Prompt, Continuation));
-    }
-
-    /// <summary>Cria's logits at every prompt position, and its greedy continuation.</summary>
-    private static float[] Logits(string path, out int[] greedy)
-    {
-        using LoadedModel m = ModelLoader.Load(path, loadTokenizer: false);
-        using LlamaModel model = new(m);
-        using KvCache cache = model.CreateCache(128);
-        int vocab = m.Config.VocabSize;
-        float[] all = new float[Prompt.Length * vocab];
-        model.Forward(Prompt, cache, all, allLogits: true);
-        float[] logits = all.AsSpan((Prompt.Length - 1) * vocab).ToArray();
-        greedy = LogitsComparison.ContinueGreedy(model, cache, logits, Continuation);
-        return all;
     }
 }

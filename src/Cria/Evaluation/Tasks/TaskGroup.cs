@@ -14,31 +14,11 @@ public sealed record GroupMember(string Task, int? NumFewshot, string Metric);
 public sealed record TaskGroup(string Name, string SourceFile, IReadOnlyList<GroupMember> Members, double Scale)
 {
     /// <summary>Whether a task folder's JSON file describes a group (it has a "group" field) rather than a task.</summary>
-    public static bool IsGroupFile(string file)
-    {
-        try
-        {
-            return JsonNode.Parse(File.ReadAllText(file), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) is JsonObject o
-                && o.ContainsKey("group");
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
+    public static bool IsGroupFile(string file) => TaskJson.TryReadObject(file)?.ContainsKey("group") == true;
 
     public static TaskGroup Load(string file)
     {
-        JsonObject o;
-        try
-        {
-            o = JsonNode.Parse(File.ReadAllText(file), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) as JsonObject
-                ?? throw new CriaFormatException(file, "(file)", "a group file must hold one JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw new CriaFormatException(file, "(file)", $"not valid JSON: {e.Message}");
-        }
+        JsonObject o = TaskJson.ReadObject(file, "group");
         string name = o["group"] is JsonValue g && g.TryGetValue(out string? n) ? n : throw new CriaFormatException(file, "group", "must be the group's name");
         if (o["tasks"] is not JsonArray tasks || tasks.Count == 0) throw new CriaFormatException(file, "tasks", "must be a non-empty list of {\"task\", \"num_fewshot\", \"metric\"}");
         List<GroupMember> members = [];

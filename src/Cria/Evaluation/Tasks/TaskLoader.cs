@@ -59,16 +59,7 @@ public sealed class TaskLoader(IReadOnlyList<string> folders)
 
     public static TaskSpec Load(string file)
     {
-        JsonObject o;
-        try
-        {
-            o = JsonNode.Parse(File.ReadAllText(file), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) as JsonObject
-                ?? throw new CriaFormatException(file, "(file)", "a task file must hold one JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw new CriaFormatException(file, "(file)", $"not valid JSON: {e.Message}");
-        }
+        JsonObject o = TaskJson.ReadObject(file, "task");
         string Str(string field, string? fallback = null)
         {
             JsonNode? n = o[field];
